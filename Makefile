@@ -1,0 +1,121 @@
+# rtmpkit — build, test, run, install. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+PREFIX ?= /usr/local
+BUILD ?= build
+SAN ?=
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+CXX ?= g++
+FUZZ_CXX ?= clang++
+
+TOOLS := rtmp-serve rtmp-probe rtmp-urlparse hook-echo
+PKGS := libevent libevent_openssl openssl yaml-cpp libcurl
+# Evaluated lazily: on a fresh machine the packages appear only after `make deps`.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wpedantic
+ifeq ($(SAN),1)
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_LD := -fsanitize=address,undefined
+else
+OPT ?= -O2 -g
+SAN_LD :=
+endif
+CXXFLAGS_ALL = -std=c++20 $(WARN) $(OPT) -Ilib $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread
+
+LIB_SRCS := $(sort $(wildcard lib/*/*.cpp))
+LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+LIB_A := $(BUILD)/lib/librtmpkit.a
+TOOL_BINS := $(TOOLS:%=$(BUILD)/bin/%)
+UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.cpp))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.cpp=$(BUILD)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*_fuzz.cpp))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.cpp=build-fuzz/bin/%)
+
+.PHONY: all deps test unit-tests run install clean fuzz bench docs check-docs format lint help
+.SECONDEXPANSION:
+
+all: $(LIB_A) $(TOOL_BINS)
+
+help:
+	@echo "make deps | all | test | run | install PREFIX=... | fuzz | bench | docs | check-docs | format | lint | clean"
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/%: $$(patsubst %.cpp,$(BUILD)/obj/%.o,$$(wildcard cmd/%/*.cpp)) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CXX) $(SAN_LD) -o $@ $(filter %.o,$^) $(LIB_A) $(LDLIBS_ALL)
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) -DBOOST_TEST_DYN_LINK -DBOOST_TEST_MODULE=$* -c $< -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CXX) $(SAN_LD) -o $@ $< $(LIB_A) $(LDLIBS_ALL) -lboost_unit_test_framework
+
+unit-tests: $(UNIT_BINS)
+
+# libFuzzer targets: the library is rebuilt with clang and instrumentation in build-fuzz/.
+FUZZ_FLAGS := -std=c++20 -O1 -g -Ilib -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -MMD -MP
+build-fuzz/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(PKG_CFLAGS) -c $< -o $@
+build-fuzz/bin/%_fuzz: build-fuzz/obj/tests/fuzz/%_fuzz.o $(LIB_SRCS:%.cpp=build-fuzz/obj/%.o)
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS_ALL)
+fuzz: $(FUZZ_BINS)
+
+# The whole suite: deps, release build, sanitizer build of the unit tests, fuzz smoke runs,
+# integration tests with real programs. Prints one "N passed, N failed" line at the end.
+test: deps
+	$(MAKE) -j$(NPROC) all unit-tests
+	$(MAKE) -j$(NPROC) BUILD=build-asan SAN=1 unit-tests
+	$(MAKE) -j$(NPROC) fuzz
+	tests/run.sh
+
+run: deps
+	$(MAKE) -j$(NPROC) all
+	$(BUILD)/bin/rtmp-serve
+
+bench: deps
+	$(MAKE) -j$(NPROC) all
+	tests/bench/run.sh
+
+docs: all
+	scripts/gen-docs.sh $(BUILD)/bin
+
+check-docs: all
+	scripts/gen-docs.sh $(BUILD)/bin --check
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 755 $(TOOL_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	for t in $(TOOLS); do \
+	  install -m 644 completions/$$t.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$t; \
+	  install -m 644 completions/_$$t $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$t; done
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+lint:
+	clang-tidy $$(git ls-files 'lib/*.cpp' 'cmd/*.cpp') -- -std=c++20 -Ilib $(PKG_CFLAGS)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) build-fuzz -name '*.d' 2>/dev/null)

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs every test rtmpkit has and prints one "N passed, N failed" line at the end.
+# Unit suites (release and ASan/UBSan builds), fuzz smoke runs, integration scripts.
+# Usage: tests/run.sh [unit|asan|fuzz|integration ...]   (default: all of them)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+FUZZ_SECONDS=${FUZZ_SECONDS:-5}
+passed=0 failed=0 failures=()
+kinds=("$@")
+((${#kinds[@]})) || kinds=(unit asan fuzz integration)
+
+record() { # name status
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS $1"
+  else failed=$((failed + 1)); failures+=("$1"); echo "FAIL $1"; fi
+}
+
+run_units() { # dir label
+  local b
+  for b in "$1"/*_test; do
+    [ -x "$b" ] || continue
+    "$b" --log_level=test_suite --report_level=short >"$b.log" 2>&1
+    local rc=$?
+    ((rc)) && tail -n 40 "$b.log"
+    record "$2/$(basename "$b")" $rc
+  done
+}
+
+run_fuzz() {
+  local b name corpus
+  for b in build-fuzz/bin/*_fuzz; do
+    [ -x "$b" ] || continue
+    name=$(basename "$b" _fuzz)
+    corpus=build-fuzz/corpus/$name
+    mkdir -p "$corpus"
+    [ -d "tests/fuzz/corpus/$name" ] && cp -n tests/fuzz/corpus/$name/* "$corpus"/ 2>/dev/null
+    "$b" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -rss_limit_mb=2048 "$corpus" \
+      >"build-fuzz/$name.log" 2>&1
+    local rc=$?
+    ((rc)) && tail -n 40 "build-fuzz/$name.log"
+    record "fuzz/$name(${FUZZ_SECONDS}s)" $rc
+  done
+}
+
+run_integration() {
+  local t line bad
+  for t in tests/integration/*_test.sh; do
+    [ -f "$t" ] || continue
+    bad=0
+    # Each script prints TAP lines ("ok - name" / "not ok - name"); each line is one test.
+    # A script that dies without saying why still counts as one failure.
+    while IFS= read -r line; do
+      case "$line" in
+        "ok "*) echo "  $line"; record "$(basename "$t" .sh): ${line#ok - }" 0 >/dev/null ;;
+        "not ok "*) echo "  $line"; bad=1; record "$(basename "$t" .sh): ${line#not ok - }" 1 >/dev/null ;;
+        "exit 0") ;;
+        "exit "*) ((bad)) || record "$(basename "$t" .sh): script ${line}" 1 ;;
+        *) echo "  $line" ;;
+      esac
+    done < <(timeout 900 bash "$t" 2>"build/$(basename "$t" .sh).stderr"; echo "exit $?")
+  done
+}
+
+mkdir -p build
+for k in "${kinds[@]}"; do
+  case "$k" in
+    unit) run_units build/tests unit ;;
+    asan) run_units build-asan/tests asan ;;
+    fuzz) run_fuzz ;;
+    integration) run_integration ;;
+    *) echo "tests/run.sh: unknown kind $k" >&2; exit 2 ;;
+  esac
+done
+
+if ((failed)); then
+  echo "Failed:"; printf '  %s\n' "${failures[@]}"
+fi
+echo "${passed} passed, ${failed} failed"
+((failed == 0))
