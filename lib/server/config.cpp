@@ -1,0 +1,246 @@
+// The settings table of rtmp-serve and what is derived from it: YAML loading, flags, example.
+#include "server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "net/address.h"
+
+namespace server {
+
+std::vector<Setting> settings_of(Config& c) {
+    return {
+        {"listen", "address to listen on, ADDR:PORT or [V6ADDR]:PORT; repeatable", &c.listen, {}},
+        {"log_level", "least severe log level printed", &c.log_level,
+         {"debug", "info", "warn", "error"}},
+        {"log_format", "log line format on stderr", &c.log_format, {"human", "json"}},
+        {"max_connections", "connections served at once; more are closed at accept",
+         &c.max_connections, {}},
+        {"handshake_timeout", "time allowed from accept to a finished handshake and connect",
+         &c.handshake_timeout, {}, true},
+        {"idle_publisher_timeout", "a publisher that sends nothing for this long is closed",
+         &c.idle_publisher_timeout, {}, true},
+        {"write_timeout", "a player whose socket accepts no bytes for this long is closed",
+         &c.write_timeout, {}, true},
+        {"play_wait_timeout",
+         "how long a play waits for its publisher before NetStream.Play.StreamNotFound; 0 waits "
+         "while the player stays connected",
+         &c.play_wait_timeout, {}, true},
+        {"chunk_size", "outgoing chunk size announced to every peer (128..16777215)", &c.chunk_size,
+         {}},
+        {"max_message_size", "largest message accepted from a peer, in bytes", &c.max_message_size,
+         {}},
+        {"gop_cache", "keep the current GOP so that a new player starts at once", &c.gop_cache, {}},
+        {"gop_cache_max_frames", "most video frames kept in the GOP cache", &c.gop_cache_max_frames,
+         {}},
+        {"gop_cache_max_bytes", "most bytes kept in the GOP cache", &c.gop_cache_max_bytes, {}},
+        {"player_queue_max_bytes",
+         "bytes queued for one player before its frames are dropped (with "
+         "rtmp.server_buffer_enabled: false, a quarter of it)",
+         &c.player_queue_max_bytes, {}},
+        {"player_queue_max_time",
+         "media time queued for one player before its frames are dropped (with "
+         "rtmp.server_buffer_enabled: false, a quarter of it)",
+         &c.player_queue_max_time, {}, true},
+        {"publish_conflict",
+         "what a second publisher of a live stream name gets: reject (NetStream.Publish.BadName) "
+         "or replace (the first publisher is closed)",
+         &c.publish_conflict, {"reject", "replace"}},
+        {"rtmp_server_enabled", "serve RTMP players; when false, play is refused and publish works",
+         &c.rtmp_server_enabled, {}},
+        {"rtmfp_server_enabled", "accepted for WCS compatibility; RTMFP is not supported",
+         &c.rtmfp_server_enabled, {}},
+        {"rtmp_send_video_first",
+         "the first media a player gets is video (sequence header, keyframe); audio before it is "
+         "held back",
+         &c.rtmp_send_video_first, {}},
+        {"rtmp_use_stream_params_as_connection",
+         "treat rtmp://host/app/name?k=v as rtmp://host/app?k=v/name: stream parameters are also "
+         "connection parameters",
+         &c.rtmp_use_stream_params_as_connection, {}},
+        {"rtmp.server_buffer_enabled",
+         "large per-player buffers so that big (FullHD, 2K, 4K) frames are never dropped under "
+         "load; frames are never split or cut either way",
+         &c.server_buffer_enabled, {}},
+        {"node_id", "node name reported in logs and hooks (default: the host name)", &c.node_id,
+         {}},
+    };
+}
+
+std::string flag_of(const std::string& key) {
+    std::string f = "--" + key;
+    for (char& ch : f)
+        if (ch == '_') ch = '-';
+    return f;
+}
+
+long long duration_ms(const std::string& text) {
+    if (text.empty()) return -1;
+    std::size_t pos = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &pos);
+    } catch (...) {
+        return -1;
+    }
+    std::string unit = text.substr(pos);
+    double scale = 1000;
+    if (unit == "ms") scale = 1;
+    else if (unit == "s" || unit.empty()) scale = 1000;
+    else if (unit == "m") scale = 60000;
+    else return -1;
+    if (!(value >= 0) || !std::isfinite(value)) return -1;
+    return static_cast<long long>(value * scale + 0.5);
+}
+
+namespace {
+
+std::optional<ConfigError> assign(Setting& s, const YAML::Node& node) {
+    auto bad = [&](const std::string& why) {
+        return ConfigError{ConfigErrc::BadValue, s.key + ": " + why};
+    };
+    try {
+        if (auto* b = std::get_if<bool*>(&s.target)) {
+            **b = node.as<bool>();
+        } else if (auto* i = std::get_if<int*>(&s.target)) {
+            **i = node.as<int>();
+        } else if (auto* str = std::get_if<std::string*>(&s.target)) {
+            **str = node.IsNull() ? "" : node.as<std::string>();
+        } else if (auto* list = std::get_if<std::vector<std::string>*>(&s.target)) {
+            (*list)->clear();
+            if (node.IsSequence()) {
+                for (const auto& item : node) (*list)->push_back(item.as<std::string>());
+            } else {
+                (*list)->push_back(node.as<std::string>());
+            }
+        }
+    } catch (const YAML::Exception& e) {
+        return bad("expected " + std::string(std::holds_alternative<bool*>(s.target) ? "true or false"
+                                             : std::holds_alternative<int*>(s.target) ? "an integer"
+                                                                                       : "a string"));
+    }
+    return std::nullopt;
+}
+
+std::optional<ConfigError> load_node(const YAML::Node& node, const std::string& prefix,
+                                     std::vector<Setting>& table) {
+    for (const auto& kv : node) {
+        std::string key = prefix + kv.first.as<std::string>();
+        Setting* match = nullptr;
+        for (auto& s : table)
+            if (s.key == key) match = &s;
+        if (!match && kv.second.IsMap()) {
+            if (auto e = load_node(kv.second, key + ".", table)) return e;
+            continue;
+        }
+        if (!match) return ConfigError{ConfigErrc::UnknownKey, "unknown key '" + key + "'"};
+        if (auto e = assign(*match, kv.second)) return e;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ConfigError> load_yaml_text(const std::string& text, Config& config) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        return ConfigError{ConfigErrc::Yaml, e.what()};
+    }
+    if (root.IsNull()) return std::nullopt;
+    if (!root.IsMap()) return ConfigError{ConfigErrc::Yaml, "the top level must be a map of keys"};
+    auto table = settings_of(config);
+    return load_node(root, "", table);
+}
+
+std::optional<ConfigError> load_yaml_file(const std::string& path, Config& config) {
+    std::ifstream in(path);
+    if (!in) return ConfigError{ConfigErrc::Io, "cannot read " + path};
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto e = load_yaml_text(ss.str(), config);
+    if (e) e->message = path + ": " + e->message;
+    return e;
+}
+
+std::optional<ConfigError> validate(Config& config) {
+    for (auto& s : settings_of(config)) {
+        auto bad = [&](const std::string& why) {
+            return ConfigError{ConfigErrc::BadValue, s.key + ": " + why};
+        };
+        if (auto* str = std::get_if<std::string*>(&s.target)) {
+            if (s.duration && duration_ms(**str) < 0)
+                return bad("'" + **str + "' is not a duration (e.g. 500ms, 5s, 2m)");
+            if (!s.choices.empty() &&
+                std::find(s.choices.begin(), s.choices.end(), **str) == s.choices.end())
+                return bad("'" + **str + "' is not one of " + CLI::detail::join(s.choices, ", "));
+        }
+    }
+    if (config.listen.empty()) return ConfigError{ConfigErrc::BadValue, "listen: no address"};
+    for (const auto& a : config.listen)
+        if (!net::parse_listen_address(a))
+            return ConfigError{ConfigErrc::BadValue, "listen: '" + a + "' is not ADDR:PORT"};
+    if (config.chunk_size < 128 || config.chunk_size > 0xFFFFFF)
+        return ConfigError{ConfigErrc::BadValue, "chunk_size: must be 128..16777215"};
+    if (config.max_message_size < 1024 || config.max_message_size > 0xFFFFFF + 1)
+        return ConfigError{ConfigErrc::BadValue, "max_message_size: must be 1024..16777216"};
+    if (config.max_connections < 1)
+        return ConfigError{ConfigErrc::BadValue, "max_connections: must be at least 1"};
+    if (config.gop_cache_max_frames < 1 || config.gop_cache_max_bytes < 1 ||
+        config.player_queue_max_bytes < 65536)
+        return ConfigError{ConfigErrc::BadValue,
+                           "gop_cache_max_* must be positive, player_queue_max_bytes >= 65536"};
+    return std::nullopt;
+}
+
+void add_flags(CLI::App& app, Config& config) {
+    for (auto& s : settings_of(config)) {
+        std::string flag = flag_of(s.key);
+        std::string help = s.help + "  [YAML: " + s.key + "]";
+        CLI::Option* opt = nullptr;
+        if (auto* b = std::get_if<bool*>(&s.target)) {
+            opt = app.add_option(flag, **b, help)->type_name("BOOL");
+        } else if (auto* i = std::get_if<int*>(&s.target)) {
+            opt = app.add_option(flag, **i, help);
+        } else if (auto* str = std::get_if<std::string*>(&s.target)) {
+            opt = app.add_option(flag, **str, help);
+            if (s.duration) opt->type_name("DURATION");
+        } else if (auto* list = std::get_if<std::vector<std::string>*>(&s.target)) {
+            opt = app.add_option(flag, **list, help)->type_name("ADDR:PORT");
+        }
+        if (opt) {
+            opt->capture_default_str();
+            if (!s.choices.empty()) opt->check(CLI::IsMember(s.choices));
+        }
+    }
+}
+
+std::string to_commented_yaml(Config& config) {
+    std::ostringstream out;
+    out << "# rtmp-serve configuration: every key with its default.\n"
+           "# Each key is also a command-line flag: key_name -> --key-name.\n";
+    for (auto& s : settings_of(config)) {
+        out << "\n# " << s.help;
+        if (!s.choices.empty()) out << " (" << CLI::detail::join(s.choices, ", ") << ")";
+        out << "\n";
+        YAML::Emitter e;
+        e << YAML::BeginMap << YAML::Key << s.key << YAML::Value;
+        if (auto* b = std::get_if<bool*>(&s.target)) e << **b;
+        else if (auto* i = std::get_if<int*>(&s.target)) e << **i;
+        else if (auto* str = std::get_if<std::string*>(&s.target)) e << YAML::DoubleQuoted << **str;
+        else if (auto* list = std::get_if<std::vector<std::string>*>(&s.target))
+            e << YAML::Flow << **list;
+        e << YAML::EndMap;
+        out << e.c_str() << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace server

@@ -1,0 +1,78 @@
+// rtmp-serve configuration: one table of settings is the single source for the YAML keys, the
+// command-line flags, --help, the man page and the commented example config.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "util/result.h"
+
+namespace CLI {
+class App;
+}
+
+namespace server {
+
+struct Config {
+    std::vector<std::string> listen = {"0.0.0.0:1935"};
+    std::string log_level = "info";
+    std::string log_format = "human";
+    int max_connections = 10000;
+    std::string handshake_timeout = "10s";
+    std::string idle_publisher_timeout = "30s";
+    std::string write_timeout = "30s";
+    std::string play_wait_timeout = "0";
+    int chunk_size = 4096;
+    int max_message_size = 16 * 1024 * 1024;
+    bool gop_cache = true;
+    int gop_cache_max_frames = 1800;
+    int gop_cache_max_bytes = 64 * 1024 * 1024;
+    int player_queue_max_bytes = 8 * 1024 * 1024;
+    std::string player_queue_max_time = "10s";
+    std::string publish_conflict = "reject";
+    bool rtmp_server_enabled = true;
+    bool rtmfp_server_enabled = false;
+    bool rtmp_send_video_first = false;
+    bool rtmp_use_stream_params_as_connection = false;
+    bool server_buffer_enabled = true;
+    std::string node_id = "";
+};
+
+// One setting: its YAML key (the WCS name where WCS has one), help text, and the field it sets.
+struct Setting {
+    std::string key;
+    std::string help;
+    std::variant<bool*, int*, std::string*, std::vector<std::string>*> target;
+    std::vector<std::string> choices;  // empty: any value
+    bool duration = false;             // "500ms", "5s", "2m", or a number of seconds
+};
+
+std::vector<Setting> settings_of(Config& config);
+
+// The command-line flag of a key: "--" + key with '_' turned into '-'.
+std::string flag_of(const std::string& key);
+
+enum class ConfigErrc { Io, Yaml, UnknownKey, BadValue };
+using ConfigError = util::Error<ConfigErrc>;
+
+// Reads a YAML file over `config`: a flat map of keys; nested maps join keys with '.'
+// (`rtmp: {server_buffer_enabled: false}` is `rtmp.server_buffer_enabled`).
+std::optional<ConfigError> load_yaml_file(const std::string& path, Config& config);
+std::optional<ConfigError> load_yaml_text(const std::string& text, Config& config);
+
+// Checks values that the types alone do not (durations, ranges, listen addresses).
+std::optional<ConfigError> validate(Config& config);
+
+// Adds a flag for every setting to `app`, bound to the fields of `config`.
+void add_flags(CLI::App& app, Config& config);
+
+// The commented YAML of every key with its current value: `rtmp-serve --print-config`.
+std::string to_commented_yaml(Config& config);
+
+// Milliseconds of a duration setting ("500ms", "5s", "2m", "1.5" seconds); -1 when malformed.
+long long duration_ms(const std::string& text);
+
+}  // namespace server
