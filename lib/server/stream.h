@@ -1,0 +1,87 @@
+// A live stream: its publisher, its players, the headers and GOP a new player needs, and the
+// fan-out of each published message (parsed and chunked once, then shared by reference).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "server/media_message.h"
+#include "server/timestamp_normalizer.h"
+
+namespace server {
+
+class Stream;
+
+// What a stream needs from a session that plays it.
+class Player {
+public:
+    virtual ~Player() = default;
+    virtual void send_media(const MediaPtr& message) = 0;
+    virtual void on_publish_start(Stream& stream) = 0;
+    virtual void on_publish_stop(Stream& stream) = 0;
+};
+
+struct GopLimits {
+    bool enabled = true;
+    std::size_t max_frames = 1800;
+    std::size_t max_bytes = 64 << 20;
+};
+
+// What has been learnt of the stream's media, for logs, hooks and stats.
+struct StreamInfo {
+    int video_codec = -1;  // FLV codec id (7 AVC, 12 HEVC...) or -1
+    int audio_format = -1; // FLV sound format (10 AAC, 7 A-law, 8 mu-law, 11 Speex...) or -1
+    std::uint64_t bytes_in = 0;
+    std::uint64_t video_frames = 0;
+    std::uint64_t audio_frames = 0;
+};
+
+class Stream {
+public:
+    Stream(std::string app, std::string name, std::uint32_t chunk_size, GopLimits gop)
+        : app_(std::move(app)), name_(std::move(name)), chunk_size_(chunk_size), gop_limits_(gop) {}
+
+    const std::string& app() const { return app_; }
+    const std::string& name() const { return name_; }
+    std::string key() const { return app_ + "/" + name_; }
+
+    bool has_publisher() const { return publisher_ != nullptr; }
+    const void* publisher() const { return publisher_; }
+    void start_publishing(const void* owner);
+    void stop_publishing();  // players are told and kept
+
+    void add_player(Player* p);
+    void remove_player(Player* p);
+    std::size_t player_count() const { return players_.size(); }
+    bool idle() const { return !publisher_ && players_.empty(); }
+
+    // A message from the publisher: audio (8), video (9) or data (18, without @setDataFrame).
+    void publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes payload);
+
+    // Sends what a player joining now needs, in order: metadata, sequence headers, GOP.
+    void replay_to(Player& p) const;
+
+    const MediaPtr& video_header() const { return video_header_; }
+    const MediaPtr& audio_header() const { return audio_header_; }
+    const StreamInfo& info() const { return info_; }
+
+private:
+    void cache(const MediaPtr& m);
+
+    std::string app_, name_;
+    std::uint32_t chunk_size_;
+    GopLimits gop_limits_;
+    const void* publisher_ = nullptr;
+    std::vector<Player*> players_;
+    TimestampNormalizer timestamps_;
+    MediaPtr metadata_, video_header_, audio_header_;
+    std::deque<MediaPtr> gop_;
+    std::size_t gop_bytes_ = 0;
+    std::size_t gop_frames_ = 0;
+    bool gop_open_ = false;  // collecting since the last keyframe and within the limits
+    StreamInfo info_;
+};
+
+}  // namespace server

@@ -1,0 +1,61 @@
+// Player output policy: bounded by bytes and media time, drops by priority, resyncs at keyframes.
+#include <boost/test/unit_test.hpp>
+
+#include "server/player_queue.h"
+
+using namespace server;
+
+namespace {
+MediaMessage msg(MediaKind kind, std::uint32_t ts, bool key = false, std::size_t size = 1000) {
+    MediaMessage m;
+    m.kind = kind;
+    m.timestamp = ts;
+    m.keyframe = key;
+    m.payload.resize(size);
+    return m;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(player_queue)
+
+BOOST_AUTO_TEST_CASE(starts_at_a_keyframe) {
+    PlayerQueue q;
+    BOOST_CHECK(!q.admit(msg(MediaKind::Video, 0), 0));
+    BOOST_CHECK(q.admit(msg(MediaKind::Audio, 0), 0));
+    BOOST_CHECK(q.admit(msg(MediaKind::VideoHeader, 0), 0));
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 33, true), 0));
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 66), 0));
+    BOOST_CHECK_EQUAL(q.dropped_messages(), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(drops_inter_frames_first_then_resyncs_at_keyframe) {
+    PlayerQueue q(QueueLimits{100000, 100000});
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 0, true), 0));
+    BOOST_CHECK(!q.admit(msg(MediaKind::Video, 33), 60000));   // over half: inter frame dropped
+    BOOST_CHECK(q.admit(msg(MediaKind::Audio, 40), 60000));    // audio still fits
+    BOOST_CHECK(!q.admit(msg(MediaKind::Video, 66), 0));       // waits for a keyframe now
+    BOOST_CHECK(q.admit(msg(MediaKind::VideoHeader, 70), 200000));  // headers are never dropped
+    BOOST_CHECK(!q.admit(msg(MediaKind::Video, 99, true), 200000));  // full: keyframe dropped
+    BOOST_CHECK(!q.admit(msg(MediaKind::Audio, 99), 200000));
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 132, true), 0));
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 165), 0));
+    BOOST_CHECK_EQUAL(q.dropped_messages(), 4u);
+}
+
+BOOST_AUTO_TEST_CASE(media_time_bound) {
+    PlayerQueue q(QueueLimits{1 << 30, 1000});
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 0, true), 0));
+    q.queued(1000, 0);
+    std::size_t unsent = 1000;  // nothing is sent while the player stalls
+    for (std::uint32_t ts = 33; ts < 500; ts += 33) {
+        BOOST_REQUIRE(q.admit(msg(MediaKind::Video, ts), unsent));
+        q.queued(1000, ts);
+        unsent += 1000;
+    }
+    BOOST_CHECK_EQUAL(q.queued_ms(unsent), 495u);
+    BOOST_CHECK(!q.admit(msg(MediaKind::Video, 630), unsent));  // over half the time bound
+    BOOST_CHECK_EQUAL(q.queued_ms(2000), 33u);                  // all but the last two sent
+    BOOST_CHECK_EQUAL(q.queued_ms(0), 0u);                      // all sent
+}
+
+BOOST_AUTO_TEST_SUITE_END()
