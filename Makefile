@@ -54,7 +54,10 @@ $(LIB_A): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/bin/%: $$(patsubst %.cpp,$(BUILD)/obj/%.o,$$(wildcard cmd/%/*.cpp)) $(LIB_A)
+# The objects of cmd/<tool>/*.cpp. A function, because make replaces the first '%' of each word
+# of a pattern rule's prerequisites with the stem, which broke an inline patsubst.
+cmd_objs = $(patsubst %.cpp,$(BUILD)/obj/%.o,$(wildcard cmd/$(1)/*.cpp))
+$(BUILD)/bin/%: $$(call cmd_objs,$$*) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CXX) $(SAN_LD) -o $@ $(filter %.o,$^) $(LIB_A) $(LDLIBS_ALL)
 
