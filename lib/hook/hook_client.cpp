@@ -4,9 +4,9 @@
 #include <event2/event.h>
 
 #include <algorithm>
-#include <iostream>
 
 #include "hook/signature.h"
+#include "net/log.h"
 
 namespace hook {
 
@@ -120,7 +120,7 @@ void HookClient::log(const std::string& line) const {
     if (config_.log) {
         config_.log(line);
     } else {
-        std::cerr << line << std::endl;
+        net::logger().warn(line);
     }
 }
 

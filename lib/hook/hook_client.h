@@ -32,7 +32,7 @@ struct HookConfig {
     int event_retries = 3;        // extra attempts of a status event after the first one
     long retry_backoff_ms = 500;  // wait before the first retry, doubled for each next one
     // Where notify() reports events it gave up on, and Log-mode errors are reported.
-    // Empty: one line on stderr.
+    // Empty: net::logger().warn(...).
     std::function<void(const std::string&)> log;
 };
 
