@@ -1,0 +1,70 @@
+// rtmp-serve's options (from the settings table) and the prose of its man page.
+#include "serve.h"
+
+namespace serve {
+
+void build_app(CLI::App& app, server::Config& config, CommandLine& line) {
+    app.add_option("-c,--config", line.config_path,
+                   "YAML file of settings; flags given on the command line override it")
+        ->type_name("FILE");
+    app.add_flag("--print-config", line.print_config,
+                 "print the effective configuration as commented YAML and exit");
+    server::add_flags(app, config);
+    cli::add_doc_options(app, doc_info());
+}
+
+cli::DocInfo doc_info() {
+    cli::DocInfo doc;
+    doc.tool = "rtmp-serve";
+    doc.summary = "RTMP server: publish and play live streams";
+    doc.synopsis = {"[OPTIONS]", "--config FILE [OPTIONS]"};
+    doc.description = {
+        "rtmp-serve accepts RTMP publishers (ffmpeg, OBS, GStreamer) and players (VLC, "
+        "ffplay/ffmpeg, rtmpdump, GStreamer) on one event loop. Any app name, many streams per "
+        "app, many players per stream. H.264 with AAC, G.711 A-law and mu-law, Speex and MP3 are "
+        "understood; anything else (enhanced-RTMP HEVC, AV1, VP9 included) is passed through "
+        "untouched.",
+        "Every setting is a YAML key of the --config file and a flag: key_name is --key-name. "
+        "Without --config the embedded defaults apply, so rtmp-serve alone listens on "
+        "0.0.0.0:1935. Where Flashphoner WCS has a name for a setting, the key has that name.",
+        "A play that arrives before its publisher waits for it (play_wait_timeout). A new "
+        "player gets metadata, sequence headers and the current GOP from its keyframe at once "
+        "(gop_cache). A published message is chunked once and shared by reference among all "
+        "players; each player's queue is bounded by player_queue_max_bytes and "
+        "player_queue_max_time, past which whole messages are dropped by priority (disposable "
+        "and inter frames first, then audio and keyframes, headers never) and video resumes at "
+        "the next keyframe. A message is never cut or split on the wire. A player whose socket "
+        "takes nothing for write_timeout is closed.",
+        "Timestamps sent to players are monotonic. Each stream unwraps its publisher's "
+        "timestamps modulo 2^32 and adds one offset; the offset changes only at a "
+        "discontinuity (a new publisher, a step back of more than 1 s, a step forward of more "
+        "than 60 s), where the next message is placed 1 ms after the latest timestamp sent. "
+        "Within a track (audio, video, data) a timestamp never decreases: a smaller one is "
+        "raised to the track's last.",
+        "When a publisher goes away its players get StreamEOF and "
+        "NetStream.Play.UnpublishNotify and stay connected; when it comes back they get "
+        "StreamBegin, NetStream.Play.PublishNotify and the new sequence headers.",
+        "Logs go to standard error, one line per event, human-readable or JSON "
+        "(--log-format json). SIGINT and SIGTERM stop gracefully: no new connections, each "
+        "session gets its end status, exit 0. SIGHUP reloads the configuration file for new "
+        "sessions.",
+    };
+    doc.examples = {
+        {"rtmp-serve", "serve on 0.0.0.0:1935 with the embedded defaults"},
+        {"rtmp-serve --listen 127.0.0.1:1935 --listen [::1]:1935 --log-format json",
+         "listen on IPv4 and IPv6 loopback, log JSON lines"},
+        {"rtmp-serve --config /etc/rtmpkit/rtmp-serve.yaml", "use a configuration file"},
+        {"rtmp-serve --print-config > rtmp-serve.yaml", "write every key with its default"},
+        {"ffmpeg -re -i in.flv -c copy -f flv rtmp://localhost/live/cam1", "publish a file"},
+        {"ffplay rtmp://localhost/live/cam1", "play it"},
+    };
+    doc.exit_status = {
+        {"0", "stopped by SIGINT or SIGTERM, or --help / --print-config"},
+        {"1", "cannot listen on an address or start the event loop"},
+        {"2", "usage or configuration error"},
+    };
+    doc.see_also = {"rtmp-probe(1)", "rtmp-urlparse(1)", "hook-echo(1)", "ffmpeg(1)"};
+    return doc;
+}
+
+}  // namespace serve

@@ -1,0 +1,67 @@
+// The RTMP server: listeners, sessions, the registry of live streams, graceful stop and reload.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "server/config.h"
+#include "server/stream.h"
+
+namespace server {
+
+class Session;
+
+class Server {
+public:
+    Server(event_base* base, Config config);
+    ~Server();
+
+    // Binds every listen address; false with a message when one cannot be bound.
+    bool start(std::string& error);
+    // SIGINT/SIGTERM: stop accepting, give every session its end status, exit the loop when all
+    // are gone (or after a short grace period).
+    void stop_gracefully();
+    // SIGHUP: new sessions use `config` (listen addresses are not changed by a reload).
+    void reload(Config config);
+
+    event_base* base() const { return base_; }
+    std::shared_ptr<const Config> config() const { return config_; }
+
+    Stream& stream(const std::string& app, const std::string& name);
+    Stream* find_stream(const std::string& app, const std::string& name);
+    void release_if_idle(Stream& stream);
+    // The session that publishes a stream, for publish_conflict: replace.
+    Session* publisher_of(const Stream& stream);
+    void set_publisher(const Stream& stream, Session* session);
+
+    // Deletes the session at the next loop turn, so no caller's stack still uses it.
+    void schedule_close(Session* session);
+
+    std::size_t session_count() const { return sessions_.size(); }
+
+private:
+    static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* self);
+    static void on_reap(evutil_socket_t, short, void* self);
+    static void on_grace_timeout(evutil_socket_t, short, void* self);
+
+    event_base* base_;
+    std::shared_ptr<const Config> config_;
+    std::vector<evconnlistener*> listeners_;
+    std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
+    std::vector<Session*> to_close_;
+    event* reap_ = nullptr;
+    event* grace_ = nullptr;
+    std::map<std::string, std::unique_ptr<Stream>> streams_;
+    std::map<const Stream*, Session*> publishers_;
+    std::uint64_t next_session_id_ = 1;
+    bool stopping_ = false;
+};
+
+}  // namespace server

@@ -1,0 +1,238 @@
+// Session I/O and lifecycle: bytes from the socket through the handshake and the chunk decoder,
+// messages out through the chunk encoder, timers, and closing without disturbing others.
+#include "server/session.h"
+
+#include <event2/buffer.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "net/log.h"
+#include "rtmp/command_replies.h"
+#include "server/server.h"
+
+namespace server {
+
+namespace {
+void random_fill(std::uint8_t* p, std::size_t n) {
+    if (RAND_bytes(p, int(n)) != 1) {
+        for (std::size_t i = 0; i < n; ++i) p[i] = std::uint8_t(std::rand());
+    }
+}
+
+rtmp::ChunkLimits chunk_limits(const Config& c) {
+    rtmp::ChunkLimits l;
+    l.max_message_size = std::uint32_t(c.max_message_size);
+    return l;
+}
+
+timeval to_timeval(long long ms) { return timeval{time_t(ms / 1000), suseconds_t((ms % 1000) * 1000)}; }
+}  // namespace
+
+Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint64_t id,
+                 bufferevent* bev, std::string peer, std::string local)
+    : server_(server),
+      config_(std::move(config)),
+      id_(id),
+      bev_(bev),
+      peer_(std::move(peer)),
+      local_(std::move(local)),
+      handshake_(random_fill, 0),
+      decoder_(chunk_limits(*config_)) {
+    const long long divisor = config_->server_buffer_enabled ? 1 : 4;
+    queue_ = PlayerQueue(QueueLimits{std::size_t(config_->player_queue_max_bytes / divisor),
+                                     std::uint32_t(duration_ms(config_->player_queue_max_time) / divisor)});
+    timer_ = evtimer_new(server_.base(), &Session::on_timer, this);
+    bufferevent_setcb(bev_, &Session::on_read, &Session::on_write, &Session::on_event, this);
+    bufferevent_enable(bev_, EV_READ | EV_WRITE);
+    timer_purpose_ = TimerPurpose::Handshake;
+    arm_timer(duration_ms(config_->handshake_timeout));
+    net::logger().debug("connection accepted", {{"session", std::to_string(id_)}, {"peer", peer_}});
+}
+
+Session::~Session() {
+    stop_publishing();
+    stop_playing();
+    if (timer_) event_free(timer_);
+    if (bev_) bufferevent_free(bev_);
+}
+
+void Session::arm_timer(long long ms) {
+    if (ms <= 0) {
+        evtimer_del(timer_);
+        return;
+    }
+    timeval tv = to_timeval(ms);
+    evtimer_add(timer_, &tv);
+}
+
+void Session::on_timer(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<Session*>(self);
+    switch (s->timer_purpose_) {
+        case TimerPurpose::Handshake:
+            s->close("no handshake and connect within handshake_timeout", true);
+            break;
+        case TimerPurpose::PlayWait:
+            if (s->playing_ && !s->playing_->has_publisher()) {
+                s->send_status(s->play_stream_id_, "error", rtmp::status::kPlayStreamNotFound,
+                               "Stream " + s->playing_->name() + " was not published within " +
+                                   s->config_->play_wait_timeout);
+                s->close_after_flush("stream not found: " + s->playing_->key(), false);
+            }
+            break;
+        case TimerPurpose::Flush:
+            s->close(s->pending_close_reason_ + " (peer did not take its last bytes)",
+                     s->pending_close_error_);
+            break;
+        case TimerPurpose::None: break;
+    }
+}
+
+void Session::on_read(bufferevent*, void* self) { static_cast<Session*>(self)->read_input(); }
+
+void Session::on_write(bufferevent*, void* self) {
+    auto* s = static_cast<Session*>(self);
+    if (s->flushing_ && !s->closing_) s->close(s->pending_close_reason_, s->pending_close_error_);
+}
+
+void Session::on_event(bufferevent*, short what, void* self) {
+    auto* s = static_cast<Session*>(self);
+    if (s->closing_) return;
+    if (what & BEV_EVENT_TIMEOUT) {
+        if (what & BEV_EVENT_WRITING)
+            s->close("write timeout: the peer took no bytes for " + s->config_->write_timeout, true);
+        else
+            s->close("publisher idle for " + s->config_->idle_publisher_timeout, true);
+    } else if (what & BEV_EVENT_EOF) {
+        s->close("peer closed the connection", false);
+    } else if (what & BEV_EVENT_ERROR) {
+        s->close(std::string("socket error: ") +
+                     evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
+                 false);
+    }
+}
+
+void Session::read_input() {
+    evbuffer* in = bufferevent_get_input(bev_);
+    while (!closing_ && !flushing_ && evbuffer_get_length(in) > 0) {
+        // Work through the contiguous first segment; libevent keeps the rest for the next round.
+        evbuffer_iovec vec;
+        if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1) break;
+        util::ByteView data(static_cast<const std::uint8_t*>(vec.iov_base), vec.iov_len);
+        std::size_t used = 0;
+        if (!handshake_.done()) {
+            util::Bytes out;
+            auto r = handshake_.feed(data, out);
+            if (!r) {
+                evbuffer_drain(in, data.size());
+                close(std::string("handshake failed: ") + rtmp::to_string(r.error().code), true);
+                return;
+            }
+            used = *r;
+            if (!out.empty()) bufferevent_write(bev_, out.data(), out.size());
+        } else {
+            auto r = decoder_.feed(data, [this](rtmp::Message&& m) {
+                if (!closing_ && !flushing_) handle_message(std::move(m));
+            });
+            if (!r) {
+                evbuffer_drain(in, data.size());
+                close(std::string("protocol error: ") +
+                          std::string(rtmp::chunk_errc_name(r.error().code)) + ": " +
+                          r.error().message,
+                      true);
+                return;
+            }
+            used = *r;
+            if (auto seq = ack_.on_received(used))
+                send_control(rtmp::MessageType::Acknowledgement, rtmp::acknowledgement_payload(*seq));
+        }
+        evbuffer_drain(in, used);
+        if (used == 0) break;
+    }
+}
+
+void Session::send(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_id,
+                   const util::Bytes& payload, std::uint32_t timestamp) {
+    if (closing_) return;
+    rtmp::MessageHeader h;
+    h.csid = csid;
+    h.type = type;
+    h.stream_id = stream_id;
+    h.timestamp = timestamp;
+    scratch_.clear();
+    encoder_.encode(h, payload, scratch_);
+    bufferevent_write(bev_, scratch_.data(), scratch_.size());
+}
+
+void Session::send_control(rtmp::MessageType type, const util::Bytes& payload) {
+    send(rtmp::csid::kControl, std::uint8_t(type), 0, payload);
+}
+
+void Session::send_user_control(rtmp::UserControlEvent event, std::uint32_t value) {
+    send_control(rtmp::MessageType::UserControl, rtmp::user_control_payload(event, value));
+}
+
+void Session::send_command(std::uint32_t stream_id, const util::Bytes& payload) {
+    send(rtmp::csid::kCommand, std::uint8_t(rtmp::MessageType::CommandAmf0), stream_id, payload);
+}
+
+void Session::send_status(std::uint32_t stream_id, std::string_view level, std::string_view code,
+                          std::string_view description) {
+    send_command(stream_id, rtmp::on_status(level, code, description));
+}
+
+void Session::close(const std::string& reason, bool error) {
+    if (closing_) return;
+    closing_ = true;
+    net::LogFields fields = {{"session", std::to_string(id_)}, {"peer", peer_}, {"reason", reason}};
+    if (playing_) fields.emplace_back("playing", playing_->key());
+    if (publishing_) fields.emplace_back("publishing", publishing_->key());
+    if (queue_.dropped_messages())
+        fields.emplace_back("dropped_messages", std::to_string(queue_.dropped_messages()));
+    if (error) net::logger().warn("session closed", fields);
+    else net::logger().info("session closed", fields);
+    stop_publishing();
+    stop_playing();
+    evtimer_del(timer_);
+    bufferevent_disable(bev_, EV_READ | EV_WRITE);
+    server_.schedule_close(this);
+}
+
+void Session::close_after_flush(const std::string& reason, bool error) {
+    if (closing_ || flushing_) return;
+    flushing_ = true;
+    stop_publishing();
+    stop_playing();
+    bufferevent_disable(bev_, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
+        close(reason, error);
+        return;
+    }
+    pending_close_reason_ = reason;
+    pending_close_error_ = error;
+    timer_purpose_ = TimerPurpose::Flush;
+    arm_timer(2000);
+}
+
+void Session::shut_down() {
+    if (closing_) return;
+    if (playing_) {
+        send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
+        send_status(play_stream_id_, "status", rtmp::status::kPlayStop, "Server is shutting down.");
+    }
+    if (publishing_) {
+        send_status(publish_stream_id_, "status", rtmp::status::kUnpublishSuccess,
+                    "Server is shutting down.");
+    }
+    close_after_flush("server shutting down", false);
+}
+
+void Session::replaced() {
+    if (closing_ || !publishing_) return;
+    send_status(publish_stream_id_, "error", rtmp::status::kPublishBadName,
+                "Another publisher took over " + publishing_->name() + ".");
+    close_after_flush("replaced by a new publisher", false);
+}
+
+}  // namespace server

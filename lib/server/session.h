@@ -1,0 +1,128 @@
+// One RTMP connection on the server: handshake, chunk stream, commands, and the role it takes
+// (publisher or player). Protocol work is done by the sans-IO core in lib/rtmp; this class glues
+// it to a libevent bufferevent and to the server's streams.
+#pragma once
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include <memory>
+#include <string>
+
+#include "rtmp/chunk_decoder.h"
+#include "rtmp/chunk_encoder.h"
+#include "rtmp/command.h"
+#include "rtmp/control.h"
+#include "rtmp/handshake.h"
+#include "server/config.h"
+#include "server/player_queue.h"
+#include "server/stream.h"
+#include "url/rtmp_url.h"
+
+namespace server {
+
+class Server;
+
+class Session : public Player {
+public:
+    Session(Server& server, std::shared_ptr<const Config> config, std::uint64_t id,
+            bufferevent* bev, std::string peer, std::string local);
+    ~Session() override;
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    std::uint64_t id() const { return id_; }
+    const std::string& peer() const { return peer_; }
+
+    // Player
+    void send_media(const MediaPtr& message) override;
+    void on_publish_start(Stream& stream) override;
+    void on_publish_stop(Stream& stream) override;
+
+    // Server shutdown: tell the peer its stream ends, then close once the bytes are out.
+    void shut_down();
+    // A second publisher replaced this one (publish_conflict: replace).
+    void replaced();
+
+private:
+    static void on_read(bufferevent*, void* self);
+    static void on_write(bufferevent*, void* self);
+    static void on_event(bufferevent*, short what, void* self);
+    static void on_timer(evutil_socket_t, short, void* self);
+
+    void read_input();
+    void handle_message(rtmp::Message&& m);
+    void handle_control(const rtmp::Message& m);
+    void handle_command(const rtmp::Command& cmd, std::uint32_t stream_id);
+    void handle_connect(const rtmp::Command& cmd);
+    void handle_create_stream(const rtmp::Command& cmd);
+    void handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id);
+    void handle_play(const rtmp::Command& cmd, std::uint32_t stream_id);
+    void handle_pause(const rtmp::Command& cmd);
+    void handle_data(const rtmp::Message& m);
+    void handle_media(rtmp::Message&& m);
+
+    void stop_publishing();
+    void stop_playing();
+    // Parses a publish/play name with its query, per the connect parameters.
+    bool split_stream_name(const std::string& raw, url::RtmpUrl& out);
+
+    void send(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_id,
+              const util::Bytes& payload, std::uint32_t timestamp = 0);
+    void send_control(rtmp::MessageType type, const util::Bytes& payload);
+    void send_user_control(rtmp::UserControlEvent event, std::uint32_t value);
+    void send_command(std::uint32_t stream_id, const util::Bytes& payload);
+    void send_status(std::uint32_t stream_id, std::string_view level, std::string_view code,
+                     std::string_view description);
+    void write_media(const MediaMessage& m);
+
+    // Ends the session now (nothing more is sent).
+    void close(const std::string& reason, bool error);
+    // Stops reading, lets queued bytes go out, then closes (bounded by a short timer).
+    void close_after_flush(const std::string& reason, bool error);
+    void arm_timer(long long ms);
+
+    Server& server_;
+    std::shared_ptr<const Config> config_;
+    std::uint64_t id_;
+    bufferevent* bev_;
+    event* timer_ = nullptr;
+    std::string peer_, local_;
+
+    rtmp::ServerHandshake handshake_;
+    rtmp::ChunkDecoder decoder_;
+    rtmp::ChunkEncoder encoder_;
+    rtmp::AckCounter ack_;
+    util::Bytes scratch_;
+
+    enum class TimerPurpose { None, Handshake, PlayWait, Flush };
+    TimerPurpose timer_purpose_ = TimerPurpose::None;
+    bool connected_ = false;
+    bool closing_ = false;
+    bool flushing_ = false;
+    std::string pending_close_reason_;
+    bool pending_close_error_ = false;
+    std::string app_;
+    url::RtmpUrl connect_url_;
+    std::string tc_url_;
+    std::string app_field_;  // the connect command's app, query included
+    double object_encoding_ = 0;
+    std::uint32_t next_stream_id_ = 1;
+
+    Stream* publishing_ = nullptr;
+    std::uint32_t publish_stream_id_ = 0;
+
+    Stream* playing_ = nullptr;
+    std::uint32_t play_stream_id_ = 0;
+    PlayerQueue queue_;
+    bool paused_ = false;
+    bool receive_audio_ = true;
+    bool receive_video_ = true;
+    bool suppress_sound_ = false;
+    bool video_started_ = false;       // rtmp_send_video_first: a keyframe went out
+    bool video_first_logged_ = false;
+    MediaPtr held_audio_header_;       // rtmp_send_video_first: sent after the first keyframe
+    std::uint64_t drops_logged_ = 0;
+};
+
+}  // namespace server

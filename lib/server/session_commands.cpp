@@ -1,0 +1,337 @@
+// Session message handling: protocol control, NetConnection and NetStream commands, publisher
+// data and media. Replies follow what ffmpeg, OBS, VLC, rtmpdump and GStreamer expect
+// (shared INTEROP notes): matching transaction ids, statuses on the created stream id.
+#include "net/log.h"
+#include "rtmp/command_params.h"
+#include "rtmp/command_replies.h"
+#include "server/server.h"
+#include "server/session.h"
+
+namespace server {
+
+namespace {
+constexpr std::uint32_t kWindowAckSize = 2500000;
+bool is_true(const std::string* v) { return v && (*v == "true" || *v == "1" || *v == "yes"); }
+}  // namespace
+
+void Session::handle_message(rtmp::Message&& m) {
+    using T = rtmp::MessageType;
+    switch (static_cast<T>(m.type)) {
+        case T::SetChunkSize:
+        case T::Abort:
+            return;  // applied by the decoder
+        case T::Acknowledgement:
+        case T::SetPeerBandwidth:
+            return;
+        case T::WindowAckSize:
+        case T::UserControl:
+            handle_control(m);
+            return;
+        case T::CommandAmf0:
+        case T::CommandAmf3: {
+            auto cmd = rtmp::decode_command(m.payload, m.type == std::uint8_t(T::CommandAmf3));
+            if (!cmd) {
+                close(std::string("bad command message: ") + rtmp::to_string(cmd.error().code) +
+                          (cmd.error().message.empty() ? "" : ": " + cmd.error().message),
+                      true);
+                return;
+            }
+            handle_command(*cmd, m.stream_id);
+            return;
+        }
+        case T::DataAmf0:
+        case T::DataAmf3:
+            handle_data(m);
+            return;
+        case T::Audio:
+        case T::Video:
+            handle_media(std::move(m));
+            return;
+        default:
+            net::logger().debug("message ignored", {{"session", std::to_string(id_)},
+                                                    {"type", std::string(rtmp::message_type_name(m.type))}});
+    }
+}
+
+void Session::handle_control(const rtmp::Message& m) {
+    if (m.type == std::uint8_t(rtmp::MessageType::WindowAckSize)) {
+        if (auto size = rtmp::read_u32_payload(m.payload)) ack_.set_window(*size);
+        return;
+    }
+    auto uc = rtmp::read_user_control(m.payload);
+    if (!uc) return;
+    if (uc->event == rtmp::UserControlEvent::PingRequest)
+        send_user_control(rtmp::UserControlEvent::PingResponse, uc->value);
+}
+
+void Session::handle_command(const rtmp::Command& cmd, std::uint32_t stream_id) {
+    const std::string& name = cmd.name;
+    if (name == "connect") return handle_connect(cmd);
+    if (!connected_) {
+        close("command '" + name + "' before connect", true);
+        return;
+    }
+    if (name == "createStream") return handle_create_stream(cmd);
+    if (name == "publish") return handle_publish(cmd, stream_id);
+    if (name == "play") return handle_play(cmd, stream_id);
+    if (name == "deleteStream" || name == "closeStream" || name == "FCUnpublish") {
+        if (name != "FCUnpublish") {
+            stop_publishing();
+            stop_playing();
+        }
+        return;
+    }
+    if (name == "pause") return handle_pause(cmd);
+    if (name == "seek") {
+        // Live: nothing to seek, but ffmpeg discards everything until this status arrives.
+        send_status(stream_id ? stream_id : play_stream_id_, "status", rtmp::status::kSeekNotify,
+                    "Seeking is not possible in a live stream.");
+        return;
+    }
+    if (name == "receiveAudio" || name == "receiveVideo") {
+        if (auto p = rtmp::read_receive(cmd)) {
+            (name == "receiveAudio" ? receive_audio_ : receive_video_) = p->enabled;
+            if (name == "receiveVideo" && p->enabled) queue_.wait_for_keyframe();
+        }
+        return;
+    }
+    if (name == "getStreamLength") {
+        send_command(0, rtmp::result(cmd.transaction_id, {rtmp::amf::Value::null(),
+                                                          rtmp::amf::Value::number(0)}));
+        return;
+    }
+    if (name == "_checkbw") {
+        send_command(0, rtmp::result(cmd.transaction_id,
+                                     {rtmp::amf::Value::null(), rtmp::amf::Value::null()}));
+        return;
+    }
+    if (name == "releaseStream" || name == "FCPublish" || name == "FCSubscribe") {
+        if (cmd.transaction_id != 0)
+            send_command(0, rtmp::result(cmd.transaction_id, {rtmp::amf::Value::null(),
+                                                              rtmp::amf::Value::undefined()}));
+        return;
+    }
+    net::logger().debug("command ignored", {{"session", std::to_string(id_)}, {"command", name}});
+}
+
+void Session::handle_connect(const rtmp::Command& cmd) {
+    if (connected_) {
+        close("second connect on one connection", true);
+        return;
+    }
+    auto params = rtmp::read_connect(cmd);
+    if (!params) {
+        send_command(0, rtmp::connect_rejected(cmd.transaction_id, "Malformed connect command."));
+        close_after_flush(std::string("bad connect: ") + params.error().message, true);
+        return;
+    }
+    url::ParseOptions opts;
+    opts.stream_params_as_connection = config_->rtmp_use_stream_params_as_connection;
+    auto parsed = url::from_server_parts(params->tc_url, params->app, "", opts);
+    if (!parsed) {
+        std::string why = "bad app or tcUrl (" + std::string(url::errc_name(parsed.error().code)) +
+                          ")";
+        send_command(0, rtmp::connect_rejected(cmd.transaction_id, why));
+        close_after_flush("connect rejected: " + why, true);
+        return;
+    }
+    connect_url_ = *parsed;
+    app_ = parsed->app;
+    tc_url_ = params->tc_url;
+    app_field_ = params->app;
+    object_encoding_ = params->object_encoding;
+    connected_ = true;
+    timer_purpose_ = TimerPurpose::None;
+    evtimer_del(timer_);
+
+    send_control(rtmp::MessageType::WindowAckSize, rtmp::window_ack_size_payload(kWindowAckSize));
+    send_control(rtmp::MessageType::SetPeerBandwidth,
+                 rtmp::set_peer_bandwidth_payload(kWindowAckSize, rtmp::PeerBandwidthLimit::Dynamic));
+    send_control(rtmp::MessageType::SetChunkSize,
+                 rtmp::set_chunk_size_payload(std::uint32_t(config_->chunk_size)));
+    encoder_.set_chunk_size(std::uint32_t(config_->chunk_size));
+    send_command(0, rtmp::connect_result(cmd.transaction_id, object_encoding_));
+    net::logger().info("connected", {{"session", std::to_string(id_)},
+                                     {"peer", peer_},
+                                     {"app", app_},
+                                     {"tcUrl", tc_url_},
+                                     {"params", connect_url_.connect_params.to_query()}});
+}
+
+void Session::handle_create_stream(const rtmp::Command& cmd) {
+    const std::uint32_t id = next_stream_id_++;
+    send_command(0, rtmp::create_stream_result(cmd.transaction_id, id));
+}
+
+bool Session::split_stream_name(const std::string& raw, url::RtmpUrl& out) {
+    url::ParseOptions opts;
+    opts.stream_params_as_connection = config_->rtmp_use_stream_params_as_connection;
+    opts.require_stream = true;
+    auto parsed = url::from_server_parts(tc_url_, app_field_, raw, opts);
+    if (!parsed) return false;
+    out = *parsed;
+    return true;
+}
+
+void Session::handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id) {
+    auto params = rtmp::read_publish(cmd);
+    url::RtmpUrl where;
+    if (!params || !split_stream_name(params->name, where)) {
+        send_status(stream_id, "error", rtmp::status::kPublishBadName, "Bad stream name.");
+        close_after_flush("publish refused: bad stream name", true);
+        return;
+    }
+    if (publishing_ || playing_) {
+        send_status(stream_id, "error", rtmp::status::kPublishBadName,
+                    "This connection already publishes or plays a stream.");
+        close_after_flush("publish refused: session busy", true);
+        return;
+    }
+    Stream* existing = server_.find_stream(app_, where.stream);
+    if (existing && existing->has_publisher()) {
+        if (config_->publish_conflict == "replace") {
+            // The old publisher lets go now (its stream may be released if nobody plays it).
+            if (Session* old = server_.publisher_of(*existing)) old->replaced();
+        } else {
+            send_status(stream_id, "error", rtmp::status::kPublishBadName,
+                        "Stream " + where.stream + " is already being published.");
+            close_after_flush("publish refused: " + existing->key() + " already published", true);
+            return;
+        }
+    }
+    Stream& stream = server_.stream(app_, where.stream);
+    publishing_ = &stream;
+    publish_stream_id_ = stream_id;
+    stream.start_publishing(this);
+    server_.set_publisher(stream, this);
+    send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
+    send_status(stream_id, "status", rtmp::status::kPublishStart,
+                where.stream + " is now published.");
+    const long long idle = duration_ms(config_->idle_publisher_timeout);
+    if (idle > 0) {
+        timeval tv{time_t(idle / 1000), suseconds_t((idle % 1000) * 1000)};
+        const long long wt = duration_ms(config_->write_timeout);
+        timeval wtv{time_t(wt / 1000), suseconds_t((wt % 1000) * 1000)};
+        bufferevent_set_timeouts(bev_, &tv, wt > 0 ? &wtv : nullptr);
+    }
+    net::logger().info("publish", {{"session", std::to_string(id_)},
+                                   {"peer", peer_},
+                                   {"stream", stream.key()},
+                                   {"type", params->type},
+                                   {"params", where.stream_params.to_query()}});
+}
+
+void Session::handle_play(const rtmp::Command& cmd, std::uint32_t stream_id) {
+    auto params = rtmp::read_play(cmd);
+    url::RtmpUrl where;
+    if (!config_->rtmp_server_enabled) {
+        send_status(stream_id, "error", "NetStream.Play.Failed",
+                    "Playback over RTMP is disabled on this server (rtmp_server_enabled: false).");
+        close_after_flush("play refused: rtmp_server_enabled is false", false);
+        return;
+    }
+    if (!params || !split_stream_name(params->name, where)) {
+        send_status(stream_id, "error", rtmp::status::kPlayStreamNotFound, "Bad stream name.");
+        close_after_flush("play refused: bad stream name", true);
+        return;
+    }
+    if (publishing_ || playing_) {
+        send_status(stream_id, "error", "NetStream.Play.Failed",
+                    "This connection already publishes or plays a stream.");
+        close_after_flush("play refused: session busy", true);
+        return;
+    }
+    suppress_sound_ = is_true(where.connect_params.get("suppress_sound")) ||
+                      is_true(where.stream_params.get("suppress_sound"));
+    Stream& stream = server_.stream(app_, where.stream);
+    playing_ = &stream;
+    play_stream_id_ = stream_id;
+    queue_.wait_for_keyframe();
+    const long long wt = duration_ms(config_->write_timeout);
+    timeval wtv{time_t(wt / 1000), suseconds_t((wt % 1000) * 1000)};
+    bufferevent_set_timeouts(bev_, nullptr, wt > 0 ? &wtv : nullptr);
+
+    send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
+    send_status(stream_id, "status", rtmp::status::kPlayReset, "Playing and resetting " + where.stream + ".");
+    send_status(stream_id, "status", rtmp::status::kPlayStart, "Started playing " + where.stream + ".");
+    send(rtmp::csid::kData, std::uint8_t(rtmp::MessageType::DataAmf0), stream_id,
+         rtmp::sample_access(true, true));
+    stream.add_player(this);
+    net::logger().info("play", {{"session", std::to_string(id_)},
+                                {"peer", peer_},
+                                {"stream", stream.key()},
+                                {"params", where.stream_params.to_query()},
+                                {"waiting", stream.has_publisher() ? "no" : "yes"}});
+    if (stream.has_publisher()) {
+        stream.replay_to(*this);
+    } else {
+        const long long wait = duration_ms(config_->play_wait_timeout);
+        if (wait > 0) {
+            timer_purpose_ = TimerPurpose::PlayWait;
+            arm_timer(wait);
+        }
+    }
+}
+
+void Session::handle_pause(const rtmp::Command& cmd) {
+    auto p = rtmp::read_pause(cmd);
+    if (!p || !playing_) return;
+    paused_ = p->pause;
+    if (paused_) {
+        send_status(play_stream_id_, "status", rtmp::status::kPauseNotify, "Paused live stream.");
+        send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
+    } else {
+        send_status(play_stream_id_, "status", rtmp::status::kUnpauseNotify, "Unpaused live stream.");
+        send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
+        queue_.wait_for_keyframe();
+        playing_->replay_to(*this);
+    }
+}
+
+void Session::handle_data(const rtmp::Message& m) {
+    if (!publishing_) return;
+    const bool amf3 = m.type == std::uint8_t(rtmp::MessageType::DataAmf3);
+    auto values = rtmp::decode_data(m.payload, amf3);
+    if (!values || values->empty() || !values->front().is_string()) return;
+    const std::string& name = values->front().as_string();
+    util::Bytes payload;
+    if (name == "@setDataFrame") {
+        // Players get onMetaData itself (shared INTEROP notes: strip @setDataFrame).
+        if (values->size() < 3 || values->at(1).as_string() != "onMetaData") return;
+        std::vector<rtmp::amf::Value> rest(values->begin() + 2, values->end());
+        payload = rtmp::encode_data("onMetaData", rest);
+    } else if (name == "onMetaData") {
+        std::vector<rtmp::amf::Value> rest(values->begin() + 1, values->end());
+        payload = rtmp::encode_data("onMetaData", rest);
+    } else {
+        return;
+    }
+    publishing_->publish(std::uint8_t(rtmp::MessageType::DataAmf0), m.timestamp, std::move(payload));
+}
+
+void Session::handle_media(rtmp::Message&& m) {
+    if (!publishing_ || m.stream_id != publish_stream_id_) return;
+    publishing_->publish(m.type, m.timestamp, std::move(m.payload));
+}
+
+void Session::stop_publishing() {
+    if (!publishing_) return;
+    Stream* s = publishing_;
+    publishing_ = nullptr;
+    if (server_.publisher_of(*s) == this) {
+        server_.set_publisher(*s, nullptr);
+        s->stop_publishing();
+        net::logger().info("unpublish", {{"session", std::to_string(id_)}, {"stream", s->key()}});
+    }
+    server_.release_if_idle(*s);
+}
+
+void Session::stop_playing() {
+    if (!playing_) return;
+    Stream* s = playing_;
+    playing_ = nullptr;
+    s->remove_player(this);
+    server_.release_if_idle(*s);
+}
+
+}  // namespace server

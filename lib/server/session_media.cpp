@@ -1,0 +1,95 @@
+// A session as a player: what of the shared stream it sends, in which order, and when it drops.
+#include <event2/buffer.h>
+
+#include "net/log.h"
+#include "rtmp/chunk_encoder.h"
+#include "rtmp/command_replies.h"
+#include "server/session.h"
+
+namespace server {
+
+void Session::send_media(const MediaPtr& m) {
+    if (closing_ || flushing_ || paused_ || !playing_) return;
+    if ((m->is_audio() && !receive_audio_) || (m->is_video() && !receive_video_)) return;
+
+    if (config_->rtmp_send_video_first && !video_started_) {
+        // Video first: hold audio back until a video sequence header and keyframe went out.
+        if (m->is_audio()) {
+            if (m->kind == MediaKind::AudioHeader) held_audio_header_ = m;
+            if (!video_first_logged_ && !playing_->video_header()) {
+                video_first_logged_ = true;
+                net::logger().info("no video yet: rtmp_send_video_first holds this player's audio back",
+                                   {{"session", std::to_string(id_)}, {"stream", playing_->key()}});
+            }
+            return;
+        }
+    }
+
+    evbuffer* out = bufferevent_get_output(bev_);
+    const std::size_t unsent = evbuffer_get_length(out);
+    if (!queue_.admit(*m, unsent)) {
+        const std::uint64_t dropped = queue_.dropped_messages();
+        // Log the first drop of a burst and then every 1000th, not every message.
+        if (unsent > 0 && (drops_logged_ == 0 || dropped - drops_logged_ >= 1000)) {
+            drops_logged_ = dropped;
+            net::logger().warn("player too slow, dropping messages",
+                               {{"session", std::to_string(id_)},
+                                {"peer", peer_},
+                                {"stream", playing_->key()},
+                                {"queued_bytes", std::to_string(unsent)},
+                                {"dropped_messages", std::to_string(dropped)}});
+        }
+        return;
+    }
+    write_media(*m);
+    if (config_->rtmp_send_video_first && !video_started_ && m->kind == MediaKind::Video &&
+        m->keyframe) {
+        video_started_ = true;
+        if (held_audio_header_) {
+            MediaPtr header = std::move(held_audio_header_);
+            write_media(*header);
+        }
+    }
+}
+
+void Session::write_media(const MediaMessage& m) {
+    evbuffer* out = bufferevent_get_output(bev_);
+    const std::size_t before = evbuffer_get_length(out);
+    if (play_stream_id_ == kSharedStreamId) {
+        m.chunks->append_to(out);
+    } else {
+        // A player on another message stream id needs its own headers: encode for it.
+        rtmp::MessageHeader h;
+        h.csid = csid_for_type(m.type);
+        h.timestamp = m.timestamp;
+        h.type = m.type;
+        h.stream_id = play_stream_id_;
+        scratch_.clear();
+        rtmp::encode_message_absolute(h, m.payload, encoder_.chunk_size(), scratch_);
+        evbuffer_add(out, scratch_.data(), scratch_.size());
+    }
+    queue_.queued(evbuffer_get_length(out) - before, m.timestamp);
+}
+
+void Session::on_publish_start(Stream& stream) {
+    if (closing_ || flushing_) return;
+    send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
+    send_status(play_stream_id_, "status", rtmp::status::kPlayPublishNotify,
+                stream.name() + " is now published.");
+    queue_.wait_for_keyframe();
+    video_started_ = false;
+    held_audio_header_.reset();
+    if (timer_purpose_ == TimerPurpose::PlayWait) {
+        timer_purpose_ = TimerPurpose::None;
+        evtimer_del(timer_);
+    }
+}
+
+void Session::on_publish_stop(Stream& stream) {
+    if (closing_ || flushing_) return;
+    send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
+    send_status(play_stream_id_, "status", rtmp::status::kPlayUnpublishNotify,
+                stream.name() + " is now unpublished.");
+}
+
+}  // namespace server
