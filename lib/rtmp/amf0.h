@@ -14,7 +14,8 @@ namespace rtmp::amf {
 
 enum class AmfErrc {
     Truncated,            // the payload ends inside a value (or declares more than it holds)
-    UnknownMarker,        // a type marker that AMF0 does not define or we do not read (movieclip, recordset)
+    UnknownMarker,        // a type marker that AMF0 does not define or we do not read (movieclip,
+                          // recordset)
     UnexpectedObjectEnd,  // 0x09 where a value was expected
     TooDeep,              // containers nested deeper than DecodeLimits::max_depth
     TooLarge,             // more values or string bytes than DecodeLimits allows
@@ -26,7 +27,7 @@ const char* to_string(AmfErrc code);
 
 struct DecodeLimits {
     int max_depth = 32;  // containers inside containers; clamped to 256 whatever is asked
-    std::size_t max_elements = 65536;        // values decoded in total, references included
+    std::size_t max_elements = 65536;         // values decoded in total, references included
     std::size_t max_string_bytes = 16 << 20;  // string and key bytes decoded in total
 };
 

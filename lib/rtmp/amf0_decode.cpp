@@ -10,14 +10,28 @@ namespace rtmp::amf {
 
 namespace {
 
-constexpr int kDepthCeiling = 256;          // whatever the caller asks, the stack stays small
+constexpr int kDepthCeiling = 256;            // whatever the caller asks, the stack stays small
 constexpr std::size_t kMaxReferences = 1024;  // AMF0 objects indexed for 0x07
 
 enum Marker : std::uint8_t {
-    kNumber = 0x00, kBoolean = 0x01, kString = 0x02, kObject = 0x03, kMovieClip = 0x04,
-    kNull = 0x05, kUndefined = 0x06, kReference = 0x07, kEcmaArray = 0x08, kObjectEnd = 0x09,
-    kStrictArray = 0x0A, kDate = 0x0B, kLongString = 0x0C, kUnsupported = 0x0D,
-    kRecordSet = 0x0E, kXmlDocument = 0x0F, kTypedObject = 0x10, kAvmPlus = 0x11,
+    kNumber = 0x00,
+    kBoolean = 0x01,
+    kString = 0x02,
+    kObject = 0x03,
+    kMovieClip = 0x04,
+    kNull = 0x05,
+    kUndefined = 0x06,
+    kReference = 0x07,
+    kEcmaArray = 0x08,
+    kObjectEnd = 0x09,
+    kStrictArray = 0x0A,
+    kDate = 0x0B,
+    kLongString = 0x0C,
+    kUnsupported = 0x0D,
+    kRecordSet = 0x0E,
+    kXmlDocument = 0x0F,
+    kTypedObject = 0x10,
+    kAvmPlus = 0x11,
 };
 
 bool read_double(util::Reader& r, double& out) {
@@ -32,13 +46,20 @@ bool read_double(util::Reader& r, double& out) {
 
 const char* to_string(AmfErrc code) {
     switch (code) {
-        case AmfErrc::Truncated: return "AMF data truncated";
-        case AmfErrc::UnknownMarker: return "unknown AMF0 type marker";
-        case AmfErrc::UnexpectedObjectEnd: return "AMF0 object end where a value was expected";
-        case AmfErrc::TooDeep: return "AMF values nested too deeply";
-        case AmfErrc::TooLarge: return "AMF data exceeds the decoding limits";
-        case AmfErrc::BadReference: return "AMF reference to an unknown object";
-        case AmfErrc::UnsupportedAmf3: return "unsupported AMF3 type";
+        case AmfErrc::Truncated:
+            return "AMF data truncated";
+        case AmfErrc::UnknownMarker:
+            return "unknown AMF0 type marker";
+        case AmfErrc::UnexpectedObjectEnd:
+            return "AMF0 object end where a value was expected";
+        case AmfErrc::TooDeep:
+            return "AMF values nested too deeply";
+        case AmfErrc::TooLarge:
+            return "AMF data exceeds the decoding limits";
+        case AmfErrc::BadReference:
+            return "AMF reference to an unknown object";
+        case AmfErrc::UnsupportedAmf3:
+            return "unsupported AMF3 type";
     }
     return "AMF error";
 }
@@ -145,10 +166,15 @@ bool Decoder::amf0_value(util::Reader& r, int depth, Value& out) {
             out = Value::string(std::move(s));
             return true;
         }
-        case kNull: out = Value::null(); return true;
+        case kNull:
+            out = Value::null();
+            return true;
         case kUndefined:
-        case kUnsupported: out = Value::undefined(); return true;
-        case kReference: return amf0_reference(r, depth, out);
+        case kUnsupported:
+            out = Value::undefined();
+            return true;
+        case kReference:
+            return amf0_reference(r, depth, out);
         case kObject:
         case kTypedObject:
         case kEcmaArray: {
@@ -194,10 +220,12 @@ bool Decoder::amf0_value(util::Reader& r, int depth, Value& out) {
         case kAvmPlus:
             reset_amf3_tables();
             return amf3_value(r, depth, out);
-        case kObjectEnd: return fail(AmfErrc::UnexpectedObjectEnd);
+        case kObjectEnd:
+            return fail(AmfErrc::UnexpectedObjectEnd);
         case kMovieClip:
         case kRecordSet:
-        default: return fail(AmfErrc::UnknownMarker);
+        default:
+            return fail(AmfErrc::UnknownMarker);
     }
 }
 

@@ -58,8 +58,12 @@ void encode(const Value& value, util::Bytes& out) {
             out.push_back(0x03);
             put_properties(out, value.properties());
             return;
-        case Type::Null: out.push_back(0x05); return;
-        case Type::Undefined: out.push_back(0x06); return;
+        case Type::Null:
+            out.push_back(0x05);
+            return;
+        case Type::Undefined:
+            out.push_back(0x06);
+            return;
         case Type::EcmaArray:
             out.push_back(0x08);
             util::append_be32(out, std::uint32_t(value.properties().size()));

@@ -12,9 +12,19 @@ namespace {
 constexpr std::size_t kMaxTraits = 1024;
 
 enum Amf3Marker : std::uint8_t {
-    kUndefined = 0x00, kNull = 0x01, kFalse = 0x02, kTrue = 0x03, kInteger = 0x04,
-    kDouble = 0x05, kString = 0x06, kXmlDoc = 0x07, kDate = 0x08, kArray = 0x09,
-    kObject = 0x0A, kXml = 0x0B, kByteArray = 0x0C,
+    kUndefined = 0x00,
+    kNull = 0x01,
+    kFalse = 0x02,
+    kTrue = 0x03,
+    kInteger = 0x04,
+    kDouble = 0x05,
+    kString = 0x06,
+    kXmlDoc = 0x07,
+    kDate = 0x08,
+    kArray = 0x09,
+    kObject = 0x0A,
+    kXml = 0x0B,
+    kByteArray = 0x0C,
 };
 
 bool read_double(util::Reader& r, double& out) {
@@ -149,10 +159,18 @@ bool Decoder::amf3_value(util::Reader& r, int depth, Value& out) {
     if (!r.u8(marker)) return fail(AmfErrc::Truncated);
     if (!count_element()) return false;
     switch (marker) {
-        case kUndefined: out = Value::undefined(); return true;
-        case kNull: out = Value::null(); return true;
-        case kFalse: out = Value::boolean(false); return true;
-        case kTrue: out = Value::boolean(true); return true;
+        case kUndefined:
+            out = Value::undefined();
+            return true;
+        case kNull:
+            out = Value::null();
+            return true;
+        case kFalse:
+            out = Value::boolean(false);
+            return true;
+        case kTrue:
+            out = Value::boolean(true);
+            return true;
         case kInteger: {
             std::uint32_t u;
             if (!amf3_u29(r, u)) return false;
@@ -181,12 +199,15 @@ bool Decoder::amf3_value(util::Reader& r, int depth, Value& out) {
             out = Value::date(ms);
             return true;
         }
-        case kArray: return amf3_array(r, depth, out);
-        case kObject: return amf3_object(r, depth, out);
+        case kArray:
+            return amf3_array(r, depth, out);
+        case kObject:
+            return amf3_object(r, depth, out);
         case kXmlDoc:
         case kXml:
         case kByteArray:
-        default: return fail(AmfErrc::UnsupportedAmf3);
+        default:
+            return fail(AmfErrc::UnsupportedAmf3);
     }
 }
 

@@ -10,7 +10,7 @@
 namespace rtmp::amf::detail {
 
 class Decoder {
-public:
+  public:
     Decoder(util::ByteView data, const DecodeLimits& limits);
 
     // One AMF0 value. `depth` is the number of containers around it. On failure `error` is set.
@@ -26,7 +26,7 @@ public:
 
     AmfErrc error = AmfErrc::Truncated;
 
-private:
+  private:
     struct RefEntry {
         std::size_t offset;
         bool complete;

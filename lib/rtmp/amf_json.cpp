@@ -52,8 +52,10 @@ nlohmann::ordered_json to_json(const Value& value) {
             if (!std::isfinite(d)) return nullptr;
             return d;
         }
-        case Type::Boolean: return value.as_bool();
-        case Type::String: return valid_utf8(value.as_string());
+        case Type::Boolean:
+            return value.as_bool();
+        case Type::String:
+            return valid_utf8(value.as_string());
         case Type::Object:
         case Type::EcmaArray: {
             json j = json::object();
@@ -71,7 +73,8 @@ nlohmann::ordered_json to_json(const Value& value) {
             return j;
         }
         case Type::Null:
-        case Type::Undefined: return nullptr;
+        case Type::Undefined:
+            return nullptr;
     }
     return nullptr;
 }

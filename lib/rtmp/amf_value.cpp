@@ -7,15 +7,24 @@ namespace rtmp::amf {
 
 const char* type_name(Type type) {
     switch (type) {
-        case Type::Number: return "number";
-        case Type::Boolean: return "boolean";
-        case Type::String: return "string";
-        case Type::Object: return "object";
-        case Type::Null: return "null";
-        case Type::Undefined: return "undefined";
-        case Type::EcmaArray: return "ecma-array";
-        case Type::StrictArray: return "strict-array";
-        case Type::Date: return "date";
+        case Type::Number:
+            return "number";
+        case Type::Boolean:
+            return "boolean";
+        case Type::String:
+            return "string";
+        case Type::Object:
+            return "object";
+        case Type::Null:
+            return "null";
+        case Type::Undefined:
+            return "undefined";
+        case Type::EcmaArray:
+            return "ecma-array";
+        case Type::StrictArray:
+            return "strict-array";
+        case Type::Date:
+            return "date";
     }
     return "?";
 }
@@ -90,15 +99,22 @@ static bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a)
 bool operator==(const Value& a, const Value& b) {
     if (a.type_ != b.type_) return false;
     switch (a.type_) {
-        case Type::Number: return same_bits(a.number_, b.number_);
-        case Type::Boolean: return a.boolean_ == b.boolean_;
-        case Type::String: return a.string_ == b.string_;
+        case Type::Number:
+            return same_bits(a.number_, b.number_);
+        case Type::Boolean:
+            return a.boolean_ == b.boolean_;
+        case Type::String:
+            return a.string_ == b.string_;
         case Type::Object:
-        case Type::EcmaArray: return a.props_ == b.props_;
-        case Type::StrictArray: return a.elements_ == b.elements_;
-        case Type::Date: return same_bits(a.number_, b.number_) && a.tz_ == b.tz_;
+        case Type::EcmaArray:
+            return a.props_ == b.props_;
+        case Type::StrictArray:
+            return a.elements_ == b.elements_;
+        case Type::Date:
+            return same_bits(a.number_, b.number_) && a.tz_ == b.tz_;
         case Type::Null:
-        case Type::Undefined: return true;
+        case Type::Undefined:
+            return true;
     }
     return false;
 }

@@ -19,7 +19,7 @@ class Value;
 using Properties = std::vector<std::pair<std::string, Value>>;
 
 class Value {
-public:
+  public:
     Value() = default;  // Null
 
     static Value number(double v);
@@ -65,7 +65,7 @@ public:
     // round-trip through encode/decode compares equal.
     friend bool operator==(const Value& a, const Value& b);
 
-private:
+  private:
     explicit Value(Type t) : type_(t) {}
 
     Type type_ = Type::Null;

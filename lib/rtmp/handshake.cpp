@@ -50,8 +50,10 @@ std::size_t take(util::Bytes& have, std::size_t want, util::ByteView in, std::si
 
 const char* to_string(HandshakeErrc code) {
     switch (code) {
-        case HandshakeErrc::BadVersion: return "handshake: unsupported RTMP version byte";
-        case HandshakeErrc::BadDigest: return "handshake: server digest validation failed";
+        case HandshakeErrc::BadVersion:
+            return "handshake: unsupported RTMP version byte";
+        case HandshakeErrc::BadDigest:
+            return "handshake: server digest validation failed";
     }
     return "handshake error";
 }
@@ -171,8 +173,8 @@ void ClientHandshake::answer(util::Bytes& out) {
         return;
     }
     // As ffmpeg checks it: S2's last 32 bytes sign its first 1504 with HMAC(server key, C1 digest).
-    Digest key = hmac_sha256(server_key_full(),
-                             util::ByteView(c1_).subspan(c1_digest_pos_, kDigestSize));
+    Digest key =
+        hmac_sha256(server_key_full(), util::ByteView(c1_).subspan(c1_digest_pos_, kDigestSize));
     Digest expected = hmac_sha256(key, s2.first(kSignaturePos));
     s2_signature_valid_ = std::equal(expected.begin(), expected.end(), s2.begin() + kSignaturePos);
     util::ByteView s1_digest = s1.subspan(digest_position(s1, *layout), kDigestSize);

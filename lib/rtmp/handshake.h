@@ -24,7 +24,7 @@ using RandomFill = std::function<void(std::uint8_t*, std::size_t)>;
 enum class HandshakeScheme { Simple, Digest };
 
 class ServerHandshake {
-public:
+  public:
     ServerHandshake(RandomFill random, std::uint32_t uptime_ms);
 
     // Consumes C0, C1, C2 as they come. S0+S1+S2 are appended to `out` as soon as C1 is complete
@@ -38,7 +38,7 @@ public:
     DigestLayout client_layout() const { return layout_; }      // for the digest scheme
     std::uint32_t client_time() const { return client_time_; }  // C1's first 4 bytes
 
-private:
+  private:
     enum class State { C0C1, C2, Done, Failed };
     void answer(util::Bytes& out);
 
@@ -53,7 +53,7 @@ private:
 };
 
 class ClientHandshake {
-public:
+  public:
     // use_digest: send a digest C1 (Flash version 9.0.124.2, like ffmpeg) in `layout`, check the
     // server's S1/S2 and answer with a digest C2 when the server used the digest scheme.
     // require_server_digest: make an invalid S1 digest or S2 signature an error (BadDigest)
@@ -76,7 +76,7 @@ public:
     bool s2_signature_valid() const { return s2_signature_valid_; }
     std::uint32_t server_version() const { return server_version_; }  // S1 bytes 4..7
 
-private:
+  private:
     enum class State { S0S1S2, Done, Failed };
     void answer(util::Bytes& out);
 

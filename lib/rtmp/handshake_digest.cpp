@@ -49,8 +49,8 @@ Digest hmac_sha256(util::ByteView key, util::ByteView data) {
 
 std::size_t digest_position(util::ByteView packet, DigestLayout layout) {
     std::size_t base = layout == DigestLayout::Offset8 ? 8 : 772;
-    std::size_t sum = std::size_t(packet[base]) + packet[base + 1] + packet[base + 2] +
-                      packet[base + 3];
+    std::size_t sum =
+        std::size_t(packet[base]) + packet[base + 1] + packet[base + 2] + packet[base + 3];
     return sum % 728 + base + 4;
 }
 

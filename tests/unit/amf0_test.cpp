@@ -1,12 +1,12 @@
 // AMF0 (and the AMF3-inside-AMF0 subset): byte-exact encodings, decoding of every marker,
 // tolerance rules, every error code, hostile inputs and random round trips.
-#include <boost/test/unit_test.hpp>
+#include "rtmp/amf0.h"
 
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <random>
 #include <string>
 
-#include "rtmp/amf0.h"
 #include "rtmp/amf_json.h"
 
 using rtmp::amf::AmfErrc;
@@ -121,8 +121,9 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(amf0_decoding)
 
 BOOST_AUTO_TEST_CASE(every_marker) {
-    auto v = decode_ok(hex("00 4059000000000000  01 05  02 0002 'hi'  05 06  0D"
-                           "0B 408F400000000000 FFC4  0C 00000003 'abc'  0F 00000002 '<a'"));
+    auto v =
+        decode_ok(hex("00 4059000000000000  01 05  02 0002 'hi'  05 06  0D"
+                      "0B 408F400000000000 FFC4  0C 00000003 'abc'  0F 00000002 '<a'"));
     BOOST_REQUIRE_EQUAL(v.size(), 9u);
     BOOST_TEST(v[0].as_number() == 100.0);
     BOOST_TEST(v[1].as_bool());  // any non-zero byte is true
@@ -138,8 +139,9 @@ BOOST_AUTO_TEST_CASE(every_marker) {
 }
 
 BOOST_AUTO_TEST_CASE(objects_arrays_typed_objects) {
-    Value o = decode_one(hex("03 0003 'app' 02 0004 'live' 0004 'list' 0A 00000001 00 3FF0000000000000"
-                             " 000009"));
+    Value o =
+        decode_one(hex("03 0003 'app' 02 0004 'live' 0004 'list' 0A 00000001 00 3FF0000000000000"
+                       " 000009"));
     BOOST_TEST(o.is_object());
     BOOST_TEST(o.get("app")->as_string() == "live");
     BOOST_TEST(o.get("list")->elements().at(0).as_number() == 1.0);
@@ -271,8 +273,8 @@ BOOST_AUTO_TEST_CASE(limits_on_elements_and_string_bytes) {
     DecodeLimits bytes;
     bytes.max_string_bytes = 4;
     BOOST_TEST(decode_ok(hex("02 0002 'ab' 02 0002 'cd'"), bytes).size() == 2u);
-    BOOST_TEST((decode_err(hex("02 0002 'ab' 03 0003 'cde' 05 000009"), bytes) ==
-                AmfErrc::TooLarge));
+    BOOST_TEST(
+        (decode_err(hex("02 0002 'ab' 03 0003 'cde' 05 000009"), bytes) == AmfErrc::TooLarge));
 }
 
 BOOST_AUTO_TEST_CASE(empty_input_is_no_values) { BOOST_TEST(decode_ok({}).empty()); }
@@ -282,8 +284,9 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(amf3_inside_amf0)
 
 BOOST_AUTO_TEST_CASE(scalars) {
-    auto v = decode_ok(hex("11 00  11 01  11 02  11 03  11 04 7F  11 04 FF FF FF FF"
-                           "11 04 81 00  11 05 3FF8000000000000  11 08 01 408F400000000000"));
+    auto v =
+        decode_ok(hex("11 00  11 01  11 02  11 03  11 04 7F  11 04 FF FF FF FF"
+                      "11 04 81 00  11 05 3FF8000000000000  11 08 01 408F400000000000"));
     BOOST_REQUIRE_EQUAL(v.size(), 9u);
     BOOST_TEST(v[0].is_undefined());
     BOOST_TEST(v[1].is_null());
@@ -359,16 +362,23 @@ Value random_value(std::mt19937& rng, int depth) {
         return s;
     };
     switch (kind(rng)) {
-        case 0: return Value::number(std::bit_cast<double>(std::uint64_t(rng()) << 32 | rng()));
-        case 1: return Value::boolean(rng() & 1);
-        case 2: return Value::string(str());
-        case 3: return Value::null();
-        case 4: return Value::undefined();
-        case 5: return Value::date(double(rng()), std::int16_t(rng()));
+        case 0:
+            return Value::number(std::bit_cast<double>(std::uint64_t(rng()) << 32 | rng()));
+        case 1:
+            return Value::boolean(rng() & 1);
+        case 2:
+            return Value::string(str());
+        case 3:
+            return Value::null();
+        case 4:
+            return Value::undefined();
+        case 5:
+            return Value::date(double(rng()), std::int16_t(rng()));
         case 6:
         case 7: {
             Properties p;
-            for (int i = len(rng) / 2; i > 0; --i) p.emplace_back(str(), random_value(rng, depth + 1));
+            for (int i = len(rng) / 2; i > 0; --i)
+                p.emplace_back(str(), random_value(rng, depth + 1));
             return (rng() & 1) ? Value::object(std::move(p)) : Value::ecma_array(std::move(p));
         }
         default: {
@@ -402,11 +412,13 @@ BOOST_AUTO_TEST_CASE(json_view_keeps_wire_order) {
     Value v = Value::object({{"z", Value::number(1.5)},
                              {"a", Value::strict_array({Value::null(), Value::undefined()})},
                              {"d", Value::date(7)},
-                             {"bad", Value::string("\xff" "ok")},
+                             {"bad", Value::string("\xff"
+                                                   "ok")},
                              {"nan", Value::number(NAN)},
                              {"e", Value::ecma_array({{"t", Value::boolean(true)}})}});
     BOOST_TEST(rtmp::amf::to_json(v).dump() ==
-               R"({"z":1.5,"a":[null,null],"d":{"$date":7.0},"bad":")" "\xEF\xBF\xBD"
+               R"({"z":1.5,"a":[null,null],"d":{"$date":7.0},"bad":")"
+               "\xEF\xBF\xBD"
                R"(ok","nan":null,)"
                R"("e":{"t":true}})");
 }

@@ -1,16 +1,15 @@
 // RTMP handshake: digest C1s checked against an independent OpenSSL computation, server answers
 // validated the way ffmpeg's rtmpproto.c validates them, the simple fallbacks, bad versions,
 // and feeding whole, one byte at a time and in random splits.
-#include <boost/test/unit_test.hpp>
+#include "rtmp/handshake.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <random>
 #include <string>
-
-#include "rtmp/handshake.h"
 
 using rtmp::ClientHandshake;
 using rtmp::DigestLayout;
@@ -72,7 +71,8 @@ Bytes ff_make_c0c1(std::mt19937& rng, bool layout772, int* digest_pos) {
     std::uint8_t ver[] = {0, 0, 0, 0, 9, 0, 124, 2};
     std::memcpy(p.data() + 1, ver, 8);
     std::uint8_t* c1 = p.data() + 1;
-    int pos = layout772 ? ff_calc_digest_pos(c1, 772, 728, 776) : ff_calc_digest_pos(c1, 8, 728, 12);
+    int pos =
+        layout772 ? ff_calc_digest_pos(c1, 772, 728, 776) : ff_calc_digest_pos(c1, 8, 728, 12);
     Bytes d = ff_calc_digest(c1, 1536, pos, kPlayerKey.data(), kPlayerOpen);
     std::memcpy(c1 + pos, d.data(), 32);
     *digest_pos = pos;
@@ -172,11 +172,12 @@ BOOST_AUTO_TEST_CASE(digest_answer_passes_ffmpeg_validation_in_both_layouts) {
             BOOST_TEST(*r == 1537u);
             BOOST_REQUIRE_EQUAL(out.size(), 3073u);
             BOOST_TEST((s.scheme() == HandshakeScheme::Digest));
-            BOOST_TEST((s.client_layout() == (l772 ? DigestLayout::Offset772 : DigestLayout::Offset8)));
+            BOOST_TEST(
+                (s.client_layout() == (l772 ? DigestLayout::Offset772 : DigestLayout::Offset8)));
             BOOST_TEST(ff_check_server(c0c1, client_pos, out) == "");
             // S1's digest is in the layout the client used, signed with the 36-byte server key.
-            BOOST_TEST(layout_digest_ok(out.data() + 1, l772 ? 772 : 8, kServerKey.data(),
-                                        kServerOpen));
+            BOOST_TEST(
+                layout_digest_ok(out.data() + 1, l772 ? 772 : 8, kServerKey.data(), kServerOpen));
             BOOST_TEST(util::read_be32(out.data() + 1) == 5000u);
             BOOST_TEST(!s.done());
             Bytes c2(1536, 0xAB);  // not what the client should send: accepted anyway
@@ -240,7 +241,7 @@ BOOST_AUTO_TEST_CASE(whole_bytewise_and_random_splits_agree) {
     int pos = 0;
     Bytes in = ff_make_c0c1(rng, true, &pos);
     for (int i = 0; i < 1536; ++i) in.push_back(std::uint8_t(i));  // C2
-    Bytes chunk_bytes = {0x02, 0x00, 0x00, 0x00, 0x00};             // what follows C2
+    Bytes chunk_bytes = {0x02, 0x00, 0x00, 0x00, 0x00};            // what follows C2
     in.insert(in.end(), chunk_bytes.begin(), chunk_bytes.end());
 
     ServerHandshake whole(seeded(6), 1);
@@ -386,7 +387,8 @@ BOOST_AUTO_TEST_CASE(client_splits_and_bad_s0) {
     Bytes trailing = s_out;
     trailing.insert(trailing.end(), {1, 2, 3});
     BOOST_REQUIRE(ref.feed(trailing, expected).ok());
-    for (std::vector<std::size_t> sizes : {std::vector<std::size_t>{1}, {100, 7, 2000}, {3072, 5}}) {
+    for (std::vector<std::size_t> sizes :
+         {std::vector<std::size_t>{1}, {100, 7, 2000}, {3072, 5}}) {
         ClientHandshake c(seeded(27), 1, true);
         Bytes out;
         BOOST_TEST(feed_in_pieces(c, trailing, sizes, out) == 3073u);
