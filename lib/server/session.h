@@ -13,6 +13,7 @@
 #include "rtmp/chunk_encoder.h"
 #include "rtmp/command.h"
 #include "rtmp/control.h"
+#include "media/silence.h"
 #include "rtmp/handshake.h"
 #include "server/config.h"
 #include "server/player_queue.h"
@@ -75,6 +76,7 @@ private:
     void send_status(std::uint32_t stream_id, std::string_view level, std::string_view code,
                      std::string_view description);
     void write_media(const MediaMessage& m);
+    void write_silenced(const MediaMessage& m);
 
     // Ends the session now (nothing more is sent).
     void close(const std::string& reason, bool error);
@@ -119,6 +121,8 @@ private:
     bool receive_audio_ = true;
     bool receive_video_ = true;
     bool suppress_sound_ = false;
+    media::AudioSilencer silencer_;    // suppress_sound=true: this player's audio
+    bool silence_failed_logged_ = false;
     bool video_started_ = false;       // rtmp_send_video_first: a keyframe went out
     bool video_first_logged_ = false;
     MediaPtr held_audio_header_;       // rtmp_send_video_first: sent after the first keyframe

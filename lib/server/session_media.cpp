@@ -52,7 +52,34 @@ void Session::send_media(const MediaPtr& m) {
     }
 }
 
+void Session::write_silenced(const MediaMessage& m) {
+    auto silent = silencer_.silence(m.payload);
+    if (!silent) {
+        // Never let the real sound through: drop what cannot be silenced, and say why once.
+        if (!silence_failed_logged_) {
+            silence_failed_logged_ = true;
+            net::logger().warn("suppress_sound: cannot make silence for this audio, dropping it",
+                               {{"session", std::to_string(id_)},
+                                {"stream", playing_ ? playing_->key() : ""},
+                                {"reason", silent.error().message}});
+        }
+        return;
+    }
+    evbuffer* out = bufferevent_get_output(bev_);
+    const std::size_t before = evbuffer_get_length(out);
+    rtmp::MessageHeader h;
+    h.csid = csid_for_type(m.type);
+    h.timestamp = m.timestamp;
+    h.type = m.type;
+    h.stream_id = play_stream_id_;
+    scratch_.clear();
+    rtmp::encode_message_absolute(h, *silent, encoder_.chunk_size(), scratch_);
+    evbuffer_add(out, scratch_.data(), scratch_.size());
+    queue_.queued(evbuffer_get_length(out) - before, m.timestamp);
+}
+
 void Session::write_media(const MediaMessage& m) {
+    if (suppress_sound_ && m.is_audio()) return write_silenced(m);
     evbuffer* out = bufferevent_get_output(bev_);
     const std::size_t before = evbuffer_get_length(out);
     if (play_stream_id_ == kSharedStreamId) {
@@ -79,6 +106,7 @@ void Session::on_publish_start(Stream& stream) {
     queue_.wait_for_keyframe();
     video_started_ = false;
     held_audio_header_.reset();
+    silencer_.reset();
     if (timer_purpose_ == TimerPurpose::PlayWait) {
         timer_purpose_ = TimerPurpose::None;
         evtimer_del(timer_);
