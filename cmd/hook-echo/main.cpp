@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include "docs.h"
 #include "echo_server.h"
+#include "hook/payload.h"
 #include "net/log.h"
 
 namespace {
@@ -74,15 +76,19 @@ int main(int argc, char** argv) {
     long count = 0;
     std::size_t max_body = 64 * 1024;
     bool quiet = false;
-    app.add_option("--listen", listen, "Address and port to listen on, ADDR:PORT or [IPv6]:PORT")
-        ->type_name("ADDR:PORT")
+    app.add_option("--listen", listen, "Address and port to listen on: ADDR:PORT, [IPV6]:PORT, or :PORT for all")
+        ->type_name("ADDRESS")
         ->capture_default_str();
-    app.add_option("--deny", deny, "Answer 403 to this hook method (e.g. playStream); repeatable")
-        ->type_name("METHOD");
+    app.add_option("--deny", deny, "Answer 403 to this hook method")
+        ->type_name("METHOD")
+        ->check(CLI::IsMember({hook::method::kConnect, hook::method::kPublishStream,
+                               hook::method::kPlayStream, hook::method::kConnectionStatusEvent,
+                               hook::method::kStreamStatusEvent, hook::method::kUnPublishStream,
+                               hook::method::kStopStream}));
     app.add_option("--require", require,
                    "Answer 403 unless the body's FIELD (dotted path) equals VALUE; "
-                   "[METHOD:]FIELD=VALUE, e.g. connect:custom.auth=secret; repeatable")
-        ->type_name("[METHOD:]FIELD=VALUE");
+                   "[METHOD:]FIELD=VALUE, e.g. connect:custom.auth=secret")
+        ->type_name("RULE");
     app.add_option("--status", status, "Answer this HTTP status instead of 200")
         ->type_name("CODE")
         ->check(CLI::Range(200, 599));
@@ -91,8 +97,8 @@ int main(int argc, char** argv) {
         ->type_name("DURATION");
     app.add_option("--set", set,
                    "Change FIELD to VALUE in the echoed answer; [METHOD:]FIELD=VALUE, VALUE as a "
-                   "JSON scalar (true, 5, \"5\") or else a string; repeatable")
-        ->type_name("[METHOD:]FIELD=VALUE");
+                   "JSON scalar (true, 5, \"5\") or else a string")
+        ->type_name("RULE");
     app.add_option("--secret", secret,
                    "Answer 401 unless X-Rtmpkit-Signature is sha256=HMAC-SHA256(SECRET, body)")
         ->type_name("SECRET")
@@ -105,15 +111,11 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(std::size_t(1), std::size_t(64) << 20));
     app.add_flag("-q,--quiet", quiet, "No log lines on stderr (the JSON lines still go to stdout)");
-    app.footer(
-        "EXIT STATUS: 0 after --count requests or on SIGINT/SIGTERM, 1 when it cannot listen, "
-        "2 on usage errors.");
-
+    cli::add_doc_options(app, hook_echo::doc_info());
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? 0 : kExitUsage;
+        return cli::exit_for_parse_error(app, e);
     }
 
     hook_echo::ServerOptions opts;
