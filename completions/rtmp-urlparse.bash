@@ -12,10 +12,10 @@ _rtmp_urlparse() {
     fi
     case $prev in
         --format)
-            COMPREPLY=($(compgen -W 'json text' -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W 'json text' -- "$cur")
             return 0 ;;
         --field)
-            COMPREPLY=($(compgen -W 'scheme host port app tcUrl stream connect_params stream_params' -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W 'scheme host port app tcUrl stream connect_params stream_params' -- "$cur")
             return 0 ;;
         --tcurl)
             COMPREPLY=()
@@ -28,7 +28,7 @@ _rtmp_urlparse() {
             return 0 ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '-h --help --format --field --tcurl --app --stream --stream-params-as-connection --require-stream' -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W '-h --help --format --field --tcurl --app --stream --stream-params-as-connection --require-stream' -- "$cur")
         return 0
     fi
     COMPREPLY=()

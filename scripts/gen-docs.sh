@@ -7,7 +7,7 @@
 # A tool that does not answer --generate-man yet is skipped with a note, unless its man page is
 # already committed (then it is an error: the docs could no longer be regenerated).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 usage() { echo "usage: scripts/gen-docs.sh BINDIR [--check]" >&2; exit 2; }
 (($# >= 1 && $# <= 2)) || usage

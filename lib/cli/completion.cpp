@@ -54,13 +54,17 @@ std::string zsh_escape(std::string_view text, std::string_view specials) {
     return out;
 }
 
+// mapfile rather than COMPREPLY=($(...)): file names with spaces stay one word each.
 std::string bash_action(const OptionInfo& o) {
     if (!o.values.empty()) {
-        return "COMPREPLY=($(compgen -W " + single_quoted(join(o.values, " ")) + " -- \"$cur\"))";
+        return "mapfile -t COMPREPLY < <(compgen -W " + single_quoted(join(o.values, " ")) +
+               " -- \"$cur\")";
     }
-    if (o.completion == Completion::Files) return "compopt -o filenames; COMPREPLY=($(compgen -f -- \"$cur\"))";
+    if (o.completion == Completion::Files) {
+        return "compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- \"$cur\")";
+    }
     if (o.completion == Completion::Directories) {
-        return "compopt -o filenames; COMPREPLY=($(compgen -d -- \"$cur\"))";
+        return "compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- \"$cur\")";
     }
     return "COMPREPLY=()";  // a free-form value: nothing sensible to offer
 }
@@ -111,17 +115,11 @@ std::string bash_completion(const CLI::App& app, const DocInfo& info) {
     }
     out << "    esac\n"
         << "    if [[ $cur == -* ]]; then\n"
-        << "        COMPREPLY=($(compgen -W " << single_quoted(join(all_names, " "))
-        << " -- \"$cur\"))\n"
+        << "        mapfile -t COMPREPLY < <(compgen -W " << single_quoted(join(all_names, " "))
+        << " -- \"$cur\")\n"
         << "        return 0\n"
         << "    fi\n";
-    if (positional && positional->completion != Completion::None) {
-        out << "    " << bash_action(*positional) << "\n";
-    } else if (positional && !positional->values.empty()) {
-        out << "    " << bash_action(*positional) << "\n";
-    } else {
-        out << "    COMPREPLY=()\n";
-    }
+    out << "    " << (positional ? bash_action(*positional) : "COMPREPLY=()") << "\n";
     out << "    return 0\n"
         << "}\n"
         << "complete -F " << fn << " " << info.tool << "\n";
