@@ -32,6 +32,8 @@ LIB_A := $(BUILD)/lib/librtmpkit.a
 TOOL_BINS := $(TOOLS:%=$(BUILD)/bin/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.cpp))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.cpp=$(BUILD)/tests/%)
+TEST_TOOL_SRCS := $(sort $(wildcard tests/integration/tools/*.cpp))
+TEST_TOOLS := $(TEST_TOOL_SRCS:tests/integration/tools/%.cpp=$(BUILD)/tests/tools/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*_fuzz.cpp))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.cpp=build-fuzz/bin/%)
 
@@ -71,6 +73,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_A)
 
 unit-tests: $(UNIT_BINS)
 
+# Small clients that integration tests drive (tests/integration/tools/<name>.cpp, one file each).
+$(BUILD)/tests/tools/%: tests/integration/tools/%.cpp $(LIB_A)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) $(SAN_LD) -o $@ $< $(LIB_A) $(LDLIBS_ALL)
+
 # libFuzzer targets: the library is rebuilt with clang and instrumentation in build-fuzz/.
 FUZZ_FLAGS := -std=c++20 -O1 -g -Ilib -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -MMD -MP
 build-fuzz/obj/%.o: %.cpp
@@ -84,7 +91,7 @@ fuzz: $(FUZZ_BINS)
 # The whole suite: deps, release build, sanitizer build of the unit tests, fuzz smoke runs,
 # integration tests with real programs. Prints one "N passed, N failed" line at the end.
 test: deps
-	$(MAKE) -j$(NPROC) all unit-tests
+	$(MAKE) -j$(NPROC) all unit-tests $(TEST_TOOLS)
 	$(MAKE) -j$(NPROC) BUILD=build-asan SAN=1 unit-tests
 	$(MAKE) -j$(NPROC) fuzz
 	tests/run.sh

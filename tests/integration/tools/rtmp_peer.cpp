@@ -1,0 +1,255 @@
+// rtmp_peer: a scripted RTMP client for integration tests. It plays hostile peers (bad handshake,
+// bad chunk sizes, oversized messages, AMF nesting bombs, a handshake that never ends) and a
+// player that stops reading, using lib/rtmp's ClientHandshake, ChunkEncoder and encode_command.
+//
+// Usage: rtmp_peer HOST PORT MODE [--timeout SECONDS] [--app APP] [--name NAME] [--depth N]
+// Modes:
+//   bad-c0           C0 = 0x06 (RTMPE) and a C1; the server must close.
+//   stall-handshake  C0 only, then nothing; the server must close after its handshake timeout.
+//   chunk-size-0     handshake, then Set Chunk Size 0.
+//   huge-message     handshake, Set Chunk Size 0x7FFFFFFF, then a message header declaring the
+//                    largest length RTMP can express (0xFFFFFF) and 64 KiB of it.
+//   amf-bomb         handshake, then connect whose command object nests --depth objects.
+//   slow-play        handshake, connect, createStream, play --app/--name; reads until media flows
+//                    (64 KiB), prints "stalled", then never reads again until killed.
+// Prints "local ADDR:PORT" first (the peer address the server logs), then what happened.
+// Exit: 0 the server closed the connection within --timeout, 1 it did not, 2 usage or I/O error.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+#include "rtmp/amf_value.h"
+#include "rtmp/chunk_encoder.h"
+#include "rtmp/command.h"
+#include "rtmp/control.h"
+#include "rtmp/handshake.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+    std::string host, port, mode, app = "live", name = "s1";
+    double timeout_s = 10;
+    int depth = 100000;
+};
+
+[[noreturn]] void die(const std::string& what) {
+    std::fprintf(stderr, "rtmp_peer: %s\n", what.c_str());
+    std::exit(2);
+}
+
+int connect_to(const Options& o, bool small_receive_buffer) {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (getaddrinfo(o.host.c_str(), o.port.c_str(), &hints, &res) != 0 || !res)
+        die("cannot resolve " + o.host);
+    int fd = socket(res->ai_family, SOCK_STREAM, 0);
+    if (fd < 0) die("socket failed");
+    if (small_receive_buffer) {
+        // A small window so that the server's output, not the kernel, holds the backlog.
+        int size = 4096;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    if (connect(fd, res->ai_addr, res->ai_addrlen) != 0) die("cannot connect");
+    freeaddrinfo(res);
+    sockaddr_storage local{};
+    socklen_t len = sizeof local;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+    char text[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (local.ss_family == AF_INET) {
+        auto* a = reinterpret_cast<sockaddr_in*>(&local);
+        inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+        port = ntohs(a->sin_port);
+    } else {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&local);
+        inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+        port = ntohs(a->sin6_port);
+    }
+    std::printf("local %s:%u\n", text, port);
+    std::fflush(stdout);
+    return fd;
+}
+
+void send_all(int fd, const util::Bytes& b) {
+    std::size_t off = 0;
+    while (off < b.size()) {
+        ssize_t n = send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) {
+            // The server may close while we write: that is the answer we wait for.
+            std::printf("send failed after %zu bytes: %s\n", off, std::strerror(errno));
+            return;
+        }
+        off += std::size_t(n);
+    }
+}
+
+// Waits until the server closes (EOF or reset); what it sends meanwhile is discarded.
+int wait_for_close(int fd, double timeout_s) {
+    auto start = Clock::now();
+    char buf[65536];
+    while (true) {
+        double left = timeout_s - std::chrono::duration<double>(Clock::now() - start).count();
+        if (left <= 0) {
+            std::printf("still open after %.1f s\n", timeout_s);
+            return 1;
+        }
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, int(left * 1000) + 1) <= 0) continue;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+            std::printf("closed by server after %lld ms (%s)\n", (long long)ms.count(),
+                        n == 0 ? "EOF" : std::strerror(errno));
+            return 0;
+        }
+    }
+}
+
+void handshake(int fd) {
+    std::mt19937 rng(12345);
+    rtmp::ClientHandshake hs([&](std::uint8_t* p, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) p[i] = std::uint8_t(rng());
+    }, 0, false);
+    util::Bytes out;
+    hs.start(out);
+    send_all(fd, out);
+    std::uint8_t buf[4096];
+    while (!hs.done()) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) die("server closed during the handshake");
+        out.clear();
+        auto r = hs.feed(util::ByteView(buf, std::size_t(n)), out);
+        if (!r) die("handshake failed");
+        if (!out.empty()) send_all(fd, out);
+        // Bytes after S2 would be chunk data; the server sends none before connect.
+    }
+}
+
+void send_message(int fd, rtmp::ChunkEncoder& enc, std::uint32_t csid, rtmp::MessageType type,
+                  std::uint32_t stream_id, const util::Bytes& payload) {
+    rtmp::MessageHeader h;
+    h.csid = csid;
+    h.type = std::uint8_t(type);
+    h.stream_id = stream_id;
+    h.length = std::uint32_t(payload.size());
+    util::Bytes out;
+    enc.encode(h, payload, out);
+    send_all(fd, out);
+}
+
+util::Bytes connect_payload(const Options& o) {
+    using rtmp::amf::Value;
+    return rtmp::encode_command(
+        "connect", 1,
+        {Value::object({{"app", Value::string(o.app)},
+                        {"tcUrl", Value::string("rtmp://" + o.host + ":" + o.port + "/" + o.app)},
+                        {"flashVer", Value::string("LNX 9,0,124,2")}})});
+}
+
+// connect("connect", 1, {a: {a: ... null ...}}) nested `depth` objects deep, well-formed.
+util::Bytes amf_bomb(int depth) {
+    util::Bytes p = rtmp::encode_command("connect", 1, {});
+    for (int i = 0; i < depth; ++i) p.insert(p.end(), {0x03, 0x00, 0x01, 'a'});
+    p.push_back(0x05);
+    for (int i = 0; i < depth; ++i) p.insert(p.end(), {0x00, 0x00, 0x09});
+    return p;
+}
+
+int slow_play(int fd, const Options& o) {
+    using rtmp::amf::Value;
+    rtmp::ChunkEncoder enc;
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                 connect_payload(o));
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                 rtmp::encode_command("createStream", 2, {Value::null()}));
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 1,
+                 rtmp::encode_command("play", 3, {Value::null(), Value::string(o.name),
+                                                  Value::number(-2000)}));
+    std::size_t got = 0;
+    char buf[4096];
+    auto start = Clock::now();
+    while (got < 65536) {
+        if (Clock::now() - start > std::chrono::duration<double>(o.timeout_s)) {
+            std::printf("only %zu bytes within %.1f s\n", got, o.timeout_s);
+            return 1;
+        }
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0) continue;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            std::printf("closed by server after %zu bytes\n", got);
+            return 1;
+        }
+        got += std::size_t(n);
+    }
+    std::printf("stalled after %zu bytes\n", got);
+    std::fflush(stdout);
+    while (true) pause();  // never read again; the test kills us
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 4) die("usage: rtmp_peer HOST PORT MODE [--timeout S] [--app A] [--name N] [--depth D]");
+    Options o;
+    o.host = argv[1];
+    o.port = argv[2];
+    o.mode = argv[3];
+    for (int i = 4; i + 1 < argc; i += 2) {
+        std::string k = argv[i], v = argv[i + 1];
+        if (k == "--timeout") o.timeout_s = std::atof(v.c_str());
+        else if (k == "--app") o.app = v;
+        else if (k == "--name") o.name = v;
+        else if (k == "--depth") o.depth = std::atoi(v.c_str());
+        else die("unknown option " + k);
+    }
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    int fd = connect_to(o, o.mode == "slow-play");
+    rtmp::ChunkEncoder enc;
+    if (o.mode == "bad-c0") {
+        util::Bytes b(1537, 0);
+        b[0] = 0x06;
+        send_all(fd, b);
+    } else if (o.mode == "stall-handshake") {
+        send_all(fd, util::Bytes{0x03});
+    } else if (o.mode == "chunk-size-0") {
+        handshake(fd);
+        util::Bytes b;
+        // Built by hand: set_chunk_size_payload() is free to refuse or mask odd values.
+        rtmp::write_basic_header(0, 2, b);
+        b.insert(b.end(), {0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0, 0, 0, 0});
+        send_all(fd, b);
+    } else if (o.mode == "huge-message") {
+        handshake(fd);
+        util::Bytes b;
+        rtmp::write_basic_header(0, 2, b);
+        b.insert(b.end(), {0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF});
+        rtmp::write_basic_header(0, 6, b);
+        b.insert(b.end(), {0, 0, 0, 0xFF, 0xFF, 0xFF, 9, 1, 0, 0, 0});
+        b.resize(b.size() + 65536, 0x17);
+        send_all(fd, b);
+    } else if (o.mode == "amf-bomb") {
+        handshake(fd);
+        send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                     amf_bomb(o.depth));
+    } else if (o.mode == "slow-play") {
+        handshake(fd);
+        return slow_play(fd, o);
+    } else {
+        die("unknown mode " + o.mode);
+    }
+    return wait_for_close(fd, o.timeout_s);
+}
