@@ -46,7 +46,9 @@ void put_verbatim(std::ostream& out, std::string_view text) {
     while (start <= text.size()) {
         std::size_t end = text.find('\n', start);
         if (end == std::string_view::npos) end = text.size();
-        out << "\\&" << roff(text.substr(start, end - start)) << "\n";
+        // \& keeps leading spaces literal; roff() already put one before a leading '.'.
+        std::string line = roff(text.substr(start, end - start));
+        out << (line.rfind("\\&", 0) == 0 ? "" : "\\&") << line << "\n";
         start = end + 1;
     }
     out << ".fi\n.RE\n";
