@@ -16,7 +16,8 @@ namespace server {
 
 std::vector<Setting> settings_of(Config& c) {
     return {
-        {"listen", "address to listen on, ADDR:PORT or [V6ADDR]:PORT; repeatable", &c.listen, {}},
+        {"listen", "address to listen on, ADDR:PORT or [V6ADDR]:PORT; repeatable", &c.listen, {},
+         false, "ADDR:PORT"},
         {"log_level", "least severe log level printed", &c.log_level,
          {"debug", "info", "warn", "error"}},
         {"log_format", "log line format on stderr", &c.log_format, {"human", "json"}},
@@ -70,6 +71,27 @@ std::vector<Setting> settings_of(Config& c) {
          &c.server_buffer_enabled, {}},
         {"node_id", "node name reported in logs and hooks (default: the host name)", &c.node_id,
          {}},
+        {"rest_hook_url",
+         "REST hook backend, e.g. http://localhost:8081/apps/EchoApp; rtmp-serve POSTs JSON to "
+         "<url>/connect, /publishStream, /playStream (to decide) and /ConnectionStatusEvent, "
+         "/StreamStatusEvent, /unPublishStream, /stopStream (to tell); empty: no hooks",
+         &c.rest_hook_url, {}},
+        {"rest_request_timeout", "how long a hook request may take", &c.rest_request_timeout, {},
+         true},
+        {"rest_on_error",
+         "when the backend times out or cannot be reached: FAIL refuses the connect, publish or "
+         "play; LOG allows it and logs",
+         &c.rest_on_error, {"FAIL", "LOG"}},
+        {"rest_overwrite",
+         "fields a backend may change by returning them in its 2xx answer (e.g. name, record); "
+         "repeatable",
+         &c.rest_overwrite, {}, false, "FIELD"},
+        {"rest_hook_secret",
+         "key of the HMAC-SHA256 of each hook body, sent as X-Rtmpkit-Signature: sha256=<hex>; "
+         "empty: unsigned",
+         &c.rest_hook_secret, {}},
+        {"rest_event_retries", "extra attempts of a status event the backend did not take",
+         &c.rest_event_retries, {}},
     };
 }
 
@@ -213,7 +235,7 @@ void add_flags(CLI::App& app, Config& config) {
             opt = app.add_option(flag, **str, help);
             if (s.duration) opt->type_name("DURATION");
         } else if (auto* list = std::get_if<std::vector<std::string>*>(&s.target)) {
-            opt = app.add_option(flag, **list, help)->type_name("ADDR:PORT");
+            opt = app.add_option(flag, **list, help)->type_name(s.metavar);
         }
         if (opt) {
             opt->capture_default_str();

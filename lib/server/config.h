@@ -39,6 +39,12 @@ struct Config {
     bool rtmp_use_stream_params_as_connection = false;
     bool server_buffer_enabled = true;
     std::string node_id = "";
+    std::string rest_hook_url = "";
+    std::string rest_request_timeout = "5s";
+    std::string rest_on_error = "FAIL";
+    std::vector<std::string> rest_overwrite = {};
+    std::string rest_hook_secret = "";
+    int rest_event_retries = 3;
 };
 
 // One setting: its YAML key (the WCS name where WCS has one), help text, and the field it sets.
@@ -48,6 +54,7 @@ struct Setting {
     std::variant<bool*, int*, std::string*, std::vector<std::string>*> target;
     std::vector<std::string> choices;  // empty: any value
     bool duration = false;             // "500ms", "5s", "2m", or a number of seconds
+    std::string metavar = "";          // value placeholder in --help (lists)
 };
 
 std::vector<Setting> settings_of(Config& config);

@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include "net/address.h"
@@ -16,11 +18,35 @@ namespace server {
 Server::Server(event_base* base, Config config)
     : base_(base), config_(std::make_shared<const Config>(std::move(config))) {
     reap_ = event_new(base_, -1, 0, &Server::on_reap, this);
+    make_hook_client();
+}
+
+void Server::make_hook_client() {
+    node_id_ = config_->node_id;
+    if (node_id_.empty()) {
+        char host[256] = {};
+        gethostname(host, sizeof host - 1);
+        node_id_ = host;
+    }
+    if (hooks_) retired_hooks_.push_back(std::move(hooks_));
+    if (config_->rest_hook_url.empty()) return;
+    hook::HookConfig hc;
+    hc.base_url = config_->rest_hook_url;
+    hc.timeout_ms = long(duration_ms(config_->rest_request_timeout));
+    hc.on_error = config_->rest_on_error == "LOG" ? hook::OnError::Log : hook::OnError::Fail;
+    hc.secret = config_->rest_hook_secret;
+    hc.overwrite = config_->rest_overwrite;
+    hc.event_retries = config_->rest_event_retries;
+    hc.log = [](const std::string& line) { net::logger().warn("hook", {{"detail", line}}); };
+    hooks_ = std::make_unique<hook::HookClient>(base_, std::move(hc));
+    net::logger().info("REST hooks enabled", {{"url", config_->rest_hook_url}});
 }
 
 Server::~Server() {
     for (auto* l : listeners_) evconnlistener_free(l);
     sessions_.clear();
+    hooks_.reset();
+    retired_hooks_.clear();
     if (reap_) event_free(reap_);
     if (grace_) event_free(grace_);
 }
@@ -152,6 +178,7 @@ void Server::reload(Config config) {
     if (config.listen != config_->listen)
         net::logger().warn("reload: listen addresses change only at restart");
     config_ = std::make_shared<const Config>(std::move(config));
+    make_hook_client();
     net::logger().info("configuration reloaded; new sessions use it");
 }
 

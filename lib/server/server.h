@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hook/hook_client.h"
 #include "server/config.h"
 #include "server/stream.h"
 
@@ -46,6 +47,10 @@ public:
 
     std::size_t session_count() const { return sessions_.size(); }
 
+    // The REST hook client, or nullptr when rest_hook_url is empty.
+    hook::HookClient* hooks() const { return hooks_.get(); }
+    const std::string& node_id() const { return node_id_; }
+
 private:
     static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* self);
     static void on_reap(evutil_socket_t, short, void* self);
@@ -62,6 +67,11 @@ private:
     std::map<const Stream*, Session*> publishers_;
     std::uint64_t next_session_id_ = 1;
     bool stopping_ = false;
+    void make_hook_client();
+    std::unique_ptr<hook::HookClient> hooks_;
+    // Clients replaced by a reload stay until exit: sessions may still wait on their answers.
+    std::vector<std::unique_ptr<hook::HookClient>> retired_hooks_;
+    std::string node_id_;
 };
 
 }  // namespace server

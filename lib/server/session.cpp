@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "hook/payload.h"
 #include "net/log.h"
 #include "rtmp/command_replies.h"
 #include "server/server.h"
@@ -52,6 +53,7 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
 }
 
 Session::~Session() {
+    if (hook_ticket_ && hook_client_) hook_client_->cancel(hook_ticket_);
     stop_publishing();
     stop_playing();
     if (timer_) event_free(timer_);
@@ -194,6 +196,16 @@ void Session::close(const std::string& reason, bool error) {
     else net::logger().info("session closed", fields);
     stop_publishing();
     stop_playing();
+    if (hook_ticket_ && hook_client_) {
+        hook_client_->cancel(hook_ticket_);
+        hook_ticket_ = 0;
+    }
+    if (established_sent_) {
+        established_sent_ = false;
+        notify(hook::method::kConnectionStatusEvent,
+               hook::connection_status_payload(connect_info(connect_url_.connect_params),
+                                               "DISCONNECTED", reason));
+    }
     evtimer_del(timer_);
     bufferevent_disable(bev_, EV_READ | EV_WRITE);
     server_.schedule_close(this);

@@ -6,6 +6,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "rtmp/chunk_encoder.h"
 #include "rtmp/command.h"
 #include "rtmp/control.h"
+#include "hook/hook_client.h"
 #include "media/silence.h"
 #include "rtmp/handshake.h"
 #include "server/config.h"
@@ -23,6 +26,9 @@
 namespace server {
 
 class Server;
+
+// A random UUID (v4) for a publisher's mediaSessionId.
+std::string hook_uuid();
 
 class Session : public Player {
 public:
@@ -63,8 +69,26 @@ private:
     void handle_data(const rtmp::Message& m);
     void handle_media(rtmp::Message&& m);
 
+    void finish_connect(double txn);
+    void start_publish(const url::RtmpUrl& where, std::string name, std::uint32_t stream_id,
+                       const std::string& type);
+    void start_play(const url::RtmpUrl& where, std::string name, std::uint32_t stream_id);
     void stop_publishing();
     void stop_playing();
+
+    // REST hooks (session_hooks.cpp). Without rest_hook_url every decision is "allowed" at once.
+    using HookDone = std::function<void(const hook::Decision&)>;
+    void authorize(const char* method, const hook::json& payload, HookDone done);
+    void notify(const char* method, const hook::json& payload);
+    // The connect hook deferred by rtmp_use_stream_params_as_connection, then `done`.
+    void authorize_deferred_connect(const url::RtmpUrl& where, std::function<void()> done,
+                                    std::function<void(const std::string&)> refused);
+    hook::ConnectInfo connect_info(const url::Params& custom) const;
+    hook::StreamInfo stream_info(const std::string& name, bool published, const char* status,
+                                 const url::Params& custom) const;
+    void fill_facts(hook::StreamInfo& info, const Stream& stream) const;
+    void publishing_event_if_ready();
+    void replay_pending();
     // Parses a publish/play name with its query, per the connect parameters.
     bool split_stream_name(const std::string& raw, url::RtmpUrl& out);
 
@@ -127,6 +151,18 @@ private:
     bool video_first_logged_ = false;
     MediaPtr held_audio_header_;       // rtmp_send_video_first: sent after the first keyframe
     std::uint64_t drops_logged_ = 0;
+
+    // Hooks: while a decision is pending, later messages wait in pending_.
+    hook::HookClient* hook_client_ = nullptr;
+    hook::HookClient::Ticket hook_ticket_ = 0;
+    bool awaiting_hook_ = false;
+    std::deque<rtmp::Message> pending_;
+    bool connect_hook_deferred_ = false;  // rtmp_use_stream_params_as_connection
+    bool established_sent_ = false;
+    std::string publish_name_, play_name_;  // stream names as hooks know them
+    std::string publish_media_session_id_;
+    url::Params publish_params_, play_params_;
+    bool publishing_event_sent_ = false;
 };
 
 }  // namespace server

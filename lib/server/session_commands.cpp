@@ -1,6 +1,7 @@
 // Session message handling: protocol control, NetConnection and NetStream commands, publisher
 // data and media. Replies follow what ffmpeg, OBS, VLC, rtmpdump and GStreamer expect
 // (shared INTEROP notes): matching transaction ids, statuses on the created stream id.
+#include "hook/payload.h"
 #include "net/log.h"
 #include "rtmp/command_params.h"
 #include "rtmp/command_replies.h"
@@ -16,6 +17,16 @@ bool is_true(const std::string* v) { return v && (*v == "true" || *v == "1" || *
 
 void Session::handle_message(rtmp::Message&& m) {
     using T = rtmp::MessageType;
+    if (awaiting_hook_) {
+        // A hook decides on an earlier command: later messages wait their turn. Bounded: a
+        // client that floods while waiting is cut off.
+        if (pending_.size() >= 1024) {
+            close("too many messages while a hook decision was pending", true);
+            return;
+        }
+        pending_.push_back(std::move(m));
+        return;
+    }
     switch (static_cast<T>(m.type)) {
         case T::SetChunkSize:
         case T::Abort:
@@ -140,17 +151,40 @@ void Session::handle_connect(const rtmp::Command& cmd) {
     tc_url_ = params->tc_url;
     app_field_ = params->app;
     object_encoding_ = params->object_encoding;
-    connected_ = true;
     timer_purpose_ = TimerPurpose::None;
     evtimer_del(timer_);
+    if (!server_.hooks()) return finish_connect(cmd.transaction_id);
+    if (config_->rtmp_use_stream_params_as_connection) {
+        // The connect hook waits for the stream name, whose parameters it carries.
+        connect_hook_deferred_ = true;
+        return finish_connect(cmd.transaction_id);
+    }
+    const double txn = cmd.transaction_id;
+    hook::ConnectInfo info = connect_info(connect_url_.connect_params);
+    authorize(hook::method::kConnect, hook::connect_payload(info),
+              [this, txn, info](const hook::Decision& d) {
+                  if (d.allowed) {
+                      established_sent_ = true;
+                      notify(hook::method::kConnectionStatusEvent,
+                             hook::connection_status_payload(info, "ESTABLISHED"));
+                      return finish_connect(txn);
+                  }
+                  notify(hook::method::kConnectionStatusEvent,
+                         hook::connection_status_payload(info, "FAILED", d.reason));
+                  send_command(0, rtmp::connect_rejected(txn, d.reason));
+                  close_after_flush("connect refused by hook: " + d.reason, false);
+              });
+}
 
+void Session::finish_connect(double txn) {
+    connected_ = true;
     send_control(rtmp::MessageType::WindowAckSize, rtmp::window_ack_size_payload(kWindowAckSize));
     send_control(rtmp::MessageType::SetPeerBandwidth,
                  rtmp::set_peer_bandwidth_payload(kWindowAckSize, rtmp::PeerBandwidthLimit::Dynamic));
     send_control(rtmp::MessageType::SetChunkSize,
                  rtmp::set_chunk_size_payload(std::uint32_t(config_->chunk_size)));
     encoder_.set_chunk_size(std::uint32_t(config_->chunk_size));
-    send_command(0, rtmp::connect_result(cmd.transaction_id, object_encoding_));
+    send_command(0, rtmp::connect_result(txn, object_encoding_));
     net::logger().info("connected", {{"session", std::to_string(id_)},
                                      {"peer", peer_},
                                      {"app", app_},
@@ -187,37 +221,60 @@ void Session::handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id) 
         close_after_flush("publish refused: session busy", true);
         return;
     }
-    Stream* existing = server_.find_stream(app_, where.stream);
+    const std::string type = params->type;
+    auto refuse = [this, stream_id](const std::string& reason) {
+        send_status(stream_id, "error", rtmp::status::kPublishDenied,
+                    reason.empty() ? "Publishing refused." : reason);
+        close_after_flush("publish refused by hook: " + reason, false);
+    };
+    authorize_deferred_connect(where, [this, where, stream_id, type, refuse] {
+        publish_media_session_id_ = hook_uuid();
+        hook::StreamInfo info = stream_info(where.stream, true, "NEW", where.stream_params);
+        authorize(hook::method::kPublishStream, hook::stream_payload(info),
+                  [this, where, stream_id, type, refuse](const hook::Decision& d) {
+                      if (!d.allowed) return refuse(d.reason);
+                      std::string name = where.stream;
+                      if (auto it = d.overwritten_fields.find("name");
+                          it != d.overwritten_fields.end() && it->is_string())
+                          name = it->get<std::string>();
+                      start_publish(where, name, stream_id, type);
+                  });
+    }, refuse);
+}
+
+void Session::start_publish(const url::RtmpUrl& where, std::string name, std::uint32_t stream_id,
+                            const std::string& type) {
+    Stream* existing = server_.find_stream(app_, name);
     if (existing && existing->has_publisher()) {
         if (config_->publish_conflict == "replace") {
             // The old publisher lets go now (its stream may be released if nobody plays it).
             if (Session* old = server_.publisher_of(*existing)) old->replaced();
         } else {
             send_status(stream_id, "error", rtmp::status::kPublishBadName,
-                        "Stream " + where.stream + " is already being published.");
+                        "Stream " + name + " is already being published.");
             close_after_flush("publish refused: " + existing->key() + " already published", true);
             return;
         }
     }
-    Stream& stream = server_.stream(app_, where.stream);
+    Stream& stream = server_.stream(app_, name);
     publishing_ = &stream;
     publish_stream_id_ = stream_id;
+    publish_name_ = name;
+    publish_params_ = where.stream_params;
+    publishing_event_sent_ = false;
     stream.start_publishing(this);
     server_.set_publisher(stream, this);
     send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
-    send_status(stream_id, "status", rtmp::status::kPublishStart,
-                where.stream + " is now published.");
+    send_status(stream_id, "status", rtmp::status::kPublishStart, name + " is now published.");
     const long long idle = duration_ms(config_->idle_publisher_timeout);
-    if (idle > 0) {
-        timeval tv{time_t(idle / 1000), suseconds_t((idle % 1000) * 1000)};
-        const long long wt = duration_ms(config_->write_timeout);
-        timeval wtv{time_t(wt / 1000), suseconds_t((wt % 1000) * 1000)};
-        bufferevent_set_timeouts(bev_, &tv, wt > 0 ? &wtv : nullptr);
-    }
+    const long long wt = duration_ms(config_->write_timeout);
+    timeval tv{time_t(idle / 1000), suseconds_t((idle % 1000) * 1000)};
+    timeval wtv{time_t(wt / 1000), suseconds_t((wt % 1000) * 1000)};
+    bufferevent_set_timeouts(bev_, idle > 0 ? &tv : nullptr, wt > 0 ? &wtv : nullptr);
     net::logger().info("publish", {{"session", std::to_string(id_)},
                                    {"peer", peer_},
                                    {"stream", stream.key()},
-                                   {"type", params->type},
+                                   {"type", type},
                                    {"params", where.stream_params.to_query()}});
 }
 
@@ -241,19 +298,42 @@ void Session::handle_play(const rtmp::Command& cmd, std::uint32_t stream_id) {
         close_after_flush("play refused: session busy", true);
         return;
     }
+    auto refuse = [this, stream_id](const std::string& reason) {
+        send_status(stream_id, "error", "NetStream.Play.Failed",
+                    reason.empty() ? "Playing refused." : reason);
+        close_after_flush("play refused by hook: " + reason, false);
+    };
+    authorize_deferred_connect(where, [this, where, stream_id, refuse] {
+        hook::StreamInfo info = stream_info(where.stream, false, "NEW", where.stream_params);
+        authorize(hook::method::kPlayStream, hook::stream_payload(info),
+                  [this, where, stream_id, refuse](const hook::Decision& d) {
+                      if (!d.allowed) return refuse(d.reason);
+                      std::string name = where.stream;
+                      if (auto it = d.overwritten_fields.find("name");
+                          it != d.overwritten_fields.end() && it->is_string())
+                          name = it->get<std::string>();
+                      start_play(where, name, stream_id);
+                  });
+    }, refuse);
+}
+
+void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint32_t stream_id) {
     suppress_sound_ = is_true(where.connect_params.get("suppress_sound")) ||
-                      is_true(where.stream_params.get("suppress_sound"));
-    Stream& stream = server_.stream(app_, where.stream);
+                      is_true(where.stream_params.get("suppress_sound")) ||
+                      is_true(connect_url_.connect_params.get("suppress_sound"));
+    Stream& stream = server_.stream(app_, name);
     playing_ = &stream;
     play_stream_id_ = stream_id;
+    play_name_ = name;
+    play_params_ = where.stream_params;
     queue_.wait_for_keyframe();
     const long long wt = duration_ms(config_->write_timeout);
     timeval wtv{time_t(wt / 1000), suseconds_t((wt % 1000) * 1000)};
     bufferevent_set_timeouts(bev_, nullptr, wt > 0 ? &wtv : nullptr);
 
     send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
-    send_status(stream_id, "status", rtmp::status::kPlayReset, "Playing and resetting " + where.stream + ".");
-    send_status(stream_id, "status", rtmp::status::kPlayStart, "Started playing " + where.stream + ".");
+    send_status(stream_id, "status", rtmp::status::kPlayReset, "Playing and resetting " + name + ".");
+    send_status(stream_id, "status", rtmp::status::kPlayStart, "Started playing " + name + ".");
     send(rtmp::csid::kData, std::uint8_t(rtmp::MessageType::DataAmf0), stream_id,
          rtmp::sample_access(true, true));
     stream.add_player(this);
@@ -261,7 +341,13 @@ void Session::handle_play(const rtmp::Command& cmd, std::uint32_t stream_id) {
                                 {"peer", peer_},
                                 {"stream", stream.key()},
                                 {"params", where.stream_params.to_query()},
+                                {"suppress_sound", suppress_sound_ ? "true" : "false"},
                                 {"waiting", stream.has_publisher() ? "no" : "yes"}});
+    if (server_.hooks()) {
+        hook::StreamInfo info = stream_info(name, false, "PLAYING", play_params_);
+        fill_facts(info, stream);
+        notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
+    }
     if (stream.has_publisher()) {
         stream.replay_to(*this);
     } else {
@@ -300,6 +386,8 @@ void Session::handle_data(const rtmp::Message& m) {
         if (values->size() < 3 || values->at(1).as_string() != "onMetaData") return;
         std::vector<rtmp::amf::Value> rest(values->begin() + 2, values->end());
         payload = rtmp::encode_data("onMetaData", rest);
+        if (const auto* fr = values->size() > 2 ? values->at(2).get("framerate") : nullptr)
+            publishing_->note_metadata_frame_rate(fr->as_number());
     } else if (name == "onMetaData") {
         std::vector<rtmp::amf::Value> rest(values->begin() + 1, values->end());
         payload = rtmp::encode_data("onMetaData", rest);
@@ -312,6 +400,7 @@ void Session::handle_data(const rtmp::Message& m) {
 void Session::handle_media(rtmp::Message&& m) {
     if (!publishing_ || m.stream_id != publish_stream_id_) return;
     publishing_->publish(m.type, m.timestamp, std::move(m.payload));
+    if (!publishing_event_sent_) publishing_event_if_ready();
 }
 
 void Session::stop_publishing() {
@@ -319,6 +408,12 @@ void Session::stop_publishing() {
     Stream* s = publishing_;
     publishing_ = nullptr;
     if (server_.publisher_of(*s) == this) {
+        if (server_.hooks()) {
+            hook::StreamInfo info = stream_info(publish_name_, true, "UNPUBLISHED", publish_params_);
+            fill_facts(info, *s);
+            notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
+            notify(hook::method::kUnPublishStream, hook::stream_payload(info));
+        }
         server_.set_publisher(*s, nullptr);
         s->stop_publishing();
         net::logger().info("unpublish", {{"session", std::to_string(id_)}, {"stream", s->key()}});
@@ -330,6 +425,12 @@ void Session::stop_playing() {
     if (!playing_) return;
     Stream* s = playing_;
     playing_ = nullptr;
+    if (server_.hooks()) {
+        hook::StreamInfo info = stream_info(play_name_, false, "STOPPED", play_params_);
+        fill_facts(info, *s);
+        notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
+        notify(hook::method::kStopStream, hook::stream_payload(info));
+    }
     s->remove_player(this);
     server_.release_if_idle(*s);
 }

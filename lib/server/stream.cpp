@@ -16,6 +16,8 @@ void Stream::start_publishing(const void* owner) {
     gop_.clear();
     gop_bytes_ = gop_frames_ = 0;
     gop_open_ = false;
+    info_ = StreamInfo{};
+    aac_config_.reset();
     std::vector<Player*> snapshot = players_;
     for (Player* p : snapshot) p->on_publish_start(*this);
 }
@@ -38,14 +40,51 @@ void Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes pay
     using Track = TimestampNormalizer::Track;
     const Track track = type == 8 ? Track::Audio : type == 9 ? Track::Video : Track::Data;
     info_.bytes_in += payload.size();
-    if (type == 9 && !payload.empty()) info_.video_codec = (payload[0] & 0x80) ? 0x80 : payload[0] & 0x0F;
-    if (type == 8 && !payload.empty()) info_.audio_format = payload[0] >> 4;
     const std::uint32_t ts = timestamps_.normalize(timestamp, track);
     MediaPtr m = make_media_message(type, ts, std::move(payload), chunk_size_);
-    if (m->kind == MediaKind::Video) ++info_.video_frames;
-    if (m->kind == MediaKind::Audio) ++info_.audio_frames;
+    learn(*m);
     cache(m);
     for (Player* p : players_) p->send_media(m);
+}
+
+int StreamInfo::kbps(std::uint64_t bytes) const {
+    const std::uint32_t span = last_ts - first_ts;
+    if (!has_media || span < 1000) return 0;
+    return int(bytes * 8 / span);  // bytes*8 per ms = kbit/s
+}
+
+void Stream::learn(const MediaMessage& m) {
+    // Descriptions come from headers, once each: nothing per frame beyond counters.
+    switch (m.kind) {
+        case MediaKind::VideoHeader:
+            if (auto d = media::describe_video(m.payload)) info_.video = *d;
+            return;
+        case MediaKind::AudioHeader:
+            if (auto a = media::parse_audio_tag_header(m.payload); a && m.payload.size() > 2) {
+                if (auto cfg = media::parse_audio_specific_config(
+                        util::ByteView(m.payload).subspan(a->header_size)))
+                    aac_config_ = *cfg;
+            }
+            if (auto d = media::describe_audio(m.payload, aac_config_)) info_.audio = *d;
+            return;
+        case MediaKind::Metadata: return;
+        default: break;
+    }
+    if (!info_.has_media) {
+        info_.has_media = true;
+        info_.first_ts = m.timestamp;
+    }
+    info_.last_ts = m.timestamp;
+    if (m.kind == MediaKind::Video) {
+        ++info_.video_frames;
+        info_.video_bytes += m.payload.size();
+        if (m.keyframe) info_.keyframe_seen = true;
+    } else {
+        ++info_.audio_frames;
+        info_.audio_bytes += m.payload.size();
+        if (!info_.audio)
+            if (auto d = media::describe_audio(m.payload, aac_config_)) info_.audio = *d;
+    }
 }
 
 void Stream::cache(const MediaPtr& m) {

@@ -4,9 +4,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "media/audio.h"
+#include "media/video.h"
 #include "server/media_message.h"
 #include "server/timestamp_normalizer.h"
 
@@ -31,11 +34,21 @@ struct GopLimits {
 
 // What has been learnt of the stream's media, for logs, hooks and stats.
 struct StreamInfo {
-    int video_codec = -1;  // FLV codec id (7 AVC, 12 HEVC...) or -1
-    int audio_format = -1; // FLV sound format (10 AAC, 7 A-law, 8 mu-law, 11 Speex...) or -1
+    std::optional<media::VideoDescription> video;  // from the video sequence header
+    std::optional<media::AudioDescription> audio;  // from the first audio (or AAC header)
+    double metadata_frame_rate = 0;                // onMetaData framerate, when given
     std::uint64_t bytes_in = 0;
+    std::uint64_t video_bytes = 0;
+    std::uint64_t audio_bytes = 0;
     std::uint64_t video_frames = 0;
     std::uint64_t audio_frames = 0;
+    std::uint32_t first_ts = 0;  // normalised timestamps of the first and latest media
+    std::uint32_t last_ts = 0;
+    bool has_media = false;
+    bool keyframe_seen = false;
+
+    // Average bitrate over the media time seen so far, in kbit/s (0 before 1 s of media).
+    int kbps(std::uint64_t bytes) const;
 };
 
 class Stream {
@@ -66,9 +79,11 @@ public:
     const MediaPtr& video_header() const { return video_header_; }
     const MediaPtr& audio_header() const { return audio_header_; }
     const StreamInfo& info() const { return info_; }
+    void note_metadata_frame_rate(double fps) { info_.metadata_frame_rate = fps; }
 
 private:
     void cache(const MediaPtr& m);
+    void learn(const MediaMessage& m);
 
     std::string app_, name_;
     std::uint32_t chunk_size_;
@@ -82,6 +97,7 @@ private:
     std::size_t gop_frames_ = 0;
     bool gop_open_ = false;  // collecting since the last keyframe and within the limits
     StreamInfo info_;
+    std::optional<media::AacConfig> aac_config_;
 };
 
 }  // namespace server
