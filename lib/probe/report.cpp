@@ -12,7 +12,12 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-double round_to(double v, double step) { return std::round(v / step) * step; }
+// Divides by the inverse so that the result is the double nearest the decimal (42.41, not
+// 42.410000000000004) and JSON prints it short.
+double round_to(double v, double step) {
+    double k = std::round(1.0 / step);
+    return std::round(v * k) / k;
+}
 
 json since(const SessionTimes& t, const std::optional<std::uint64_t>& at) {
     if (!at) return nullptr;
@@ -159,6 +164,11 @@ std::string scalar_text(const json& v) {
         for (const auto& [k, e] : v.items())
             out += (out.empty() ? "" : " ") + k + "=" + scalar_text(e);
         return out;
+    }
+    if (v.is_number_float()) {
+        double d = v.get<double>();
+        if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15)
+            return std::to_string(std::int64_t(d));
     }
     return v.dump();
 }

@@ -1,0 +1,163 @@
+// Socket, read and write events of one probe connection; see connection.h.
+#include "probe/connection.h"
+
+#include <event2/buffer.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+namespace probe {
+
+std::uint64_t monotonic_ms() {
+    using namespace std::chrono;
+    return std::uint64_t(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+}
+
+rtmp::RandomFill secure_random() {
+    return [](std::uint8_t* p, std::size_t n) {
+        if (RAND_bytes(p, int(n)) != 1)
+            for (std::size_t i = 0; i < n; ++i) p[i] = std::uint8_t(std::rand());
+    };
+}
+
+util::Result<std::pair<sockaddr_storage, socklen_t>, ProbeErrc> resolve(const std::string& host,
+                                                                       std::uint16_t port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+    if (rc != 0 || !res)
+        return ProbeError{ProbeErrc::Refused, "cannot resolve " + host + ": " + gai_strerror(rc)};
+    std::pair<sockaddr_storage, socklen_t> out{};
+    std::memcpy(&out.first, res->ai_addr, res->ai_addrlen);
+    out.second = socklen_t(res->ai_addrlen);
+    freeaddrinfo(res);
+    return out;
+}
+
+Connection::Connection(event_base* base, ClientSession& session, ConnectionHandler& handler,
+                       std::vector<std::uint8_t>& read_buffer)
+    : base_(base), session_(session), handler_(handler), read_buffer_(read_buffer) {
+    out_ = evbuffer_new();
+}
+
+Connection::~Connection() {
+    close();
+    evbuffer_free(out_);
+}
+
+void Connection::close() {
+    if (read_ev_) event_free(read_ev_);
+    if (write_ev_) event_free(write_ev_);
+    read_ev_ = write_ev_ = nullptr;
+    if (fd_ >= 0) evutil_closesocket(fd_);
+    fd_ = -1;
+}
+
+void Connection::fail(const ProbeError& why) {
+    close();
+    if (reported_) return;
+    reported_ = true;
+    handler_.on_closed(*this, why, monotonic_ms());
+}
+
+void Connection::open(const sockaddr* addr, socklen_t len) {
+    fd_ = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) {
+        fail({ProbeErrc::Refused, std::string("socket: ") + std::strerror(errno)});
+        return;
+    }
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    read_ev_ = event_new(base_, fd_, EV_READ | EV_PERSIST, &Connection::on_read, this);
+    write_ev_ = event_new(base_, fd_, EV_WRITE, &Connection::on_write, this);
+    connecting_ = true;
+    if (connect(fd_, addr, len) != 0 && errno != EINPROGRESS) {
+        fail({ProbeErrc::Refused, std::string("connect: ") + std::strerror(errno)});
+        return;
+    }
+    event_add(write_ev_, nullptr);
+}
+
+void Connection::on_write(evutil_socket_t, short, void* self) {
+    auto* c = static_cast<Connection*>(self);
+    if (c->connecting_) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+            c->fail({ProbeErrc::Refused, std::string("connect: ") + std::strerror(err)});
+            return;
+        }
+        c->connecting_ = false;
+        event_add(c->read_ev_, nullptr);
+        c->scratch_.clear();
+        c->session_.start(monotonic_ms(), c->scratch_);
+        c->send(c->scratch_);
+        return;
+    }
+    c->write_some();
+}
+
+void Connection::send(const util::Bytes& bytes) {
+    if (fd_ < 0 || bytes.empty()) return;
+    evbuffer_add(out_, bytes.data(), bytes.size());
+    if (!connecting_) write_some();
+}
+
+std::size_t Connection::pending_output() const { return evbuffer_get_length(out_); }
+
+void Connection::write_some() {
+    if (fd_ < 0) return;
+    while (evbuffer_get_length(out_) > 0) {
+        int n = evbuffer_write(out_, fd_);
+        if (n > 0) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
+        fail({ProbeErrc::Protocol, std::string("write: ") + std::strerror(errno)});
+        return;
+    }
+    if (evbuffer_get_length(out_) > 0) event_add(write_ev_, nullptr);
+}
+
+void Connection::on_read(evutil_socket_t, short, void* self) {
+    static_cast<Connection*>(self)->read_some();
+}
+
+void Connection::read_some() {
+    ssize_t n = recv(fd_, read_buffer_.data(), read_buffer_.size(), 0);
+    std::uint64_t now = monotonic_ms();
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        ProbeError why = session_.closed_error();
+        if (errno != ECONNRESET) why.message += std::string(" (") + std::strerror(errno) + ")";
+        fail(why);
+        return;
+    }
+    if (n == 0) {
+        fail(session_.closed_error());
+        return;
+    }
+    socket_bytes_ += std::uint64_t(n);
+    util::ByteView data(read_buffer_.data(), std::size_t(n));
+    if (on_read_bytes) on_read_bytes(data);
+    scratch_.clear();
+    auto r = session_.feed(data, now, scratch_);
+    send(scratch_);
+    if (fd_ < 0) return;  // the write failed and was reported
+    if (!r) {
+        fail(r.error());
+        return;
+    }
+    handler_.on_progress(*this, now);
+}
+
+}  // namespace probe

@@ -1,0 +1,87 @@
+// libevent glue for the probe: a nonblocking TCP connection that feeds a ClientSession. Reads go
+// straight from the socket into one large buffer shared by every connection on the loop (many
+// clients, one core: no per-connection input buffer, no copies); writes go through an evbuffer.
+#pragma once
+
+#include <event2/event.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "probe/client_session.h"
+
+struct evbuffer;
+
+namespace probe {
+
+// Milliseconds of a monotonic clock: the time the glue passes to the sans-IO parts.
+std::uint64_t monotonic_ms();
+
+// Resolves host:port (numeric or by name) to the first TCP address; the error says why not.
+util::Result<std::pair<sockaddr_storage, socklen_t>, ProbeErrc> resolve(const std::string& host,
+                                                                       std::uint16_t port);
+
+// Handshake randomness from OpenSSL.
+rtmp::RandomFill secure_random();
+
+class Connection;
+
+class ConnectionHandler {
+public:
+    virtual ~ConnectionHandler() = default;
+    // Bytes were read and fed to the session (whose replies are already queued).
+    virtual void on_progress(Connection& c, std::uint64_t now_ms) = 0;
+    // The connection is over: refused, closed by the peer, or a session error. Called once.
+    // Neither callback may destroy the connection: mark it and clean up from the loop.
+    virtual void on_closed(Connection& c, const ProbeError& why, std::uint64_t now_ms) = 0;
+};
+
+class Connection {
+public:
+    // `read_buffer` is shared by the connections of a loop; its size is the largest read.
+    Connection(event_base* base, ClientSession& session, ConnectionHandler& handler,
+               std::vector<std::uint8_t>& read_buffer);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // Starts a nonblocking connect; the handshake begins once it succeeds. A refusal arrives
+    // through on_closed (ProbeErrc::Refused).
+    void open(const sockaddr* addr, socklen_t len);
+    // Queues bytes for the peer and tries to write them at once.
+    void send(const util::Bytes& bytes);
+    std::size_t pending_output() const;
+    // Closes the socket without calling on_closed.
+    void close();
+    bool is_open() const { return fd_ >= 0; }
+
+    ClientSession& session() { return session_; }
+    std::uint64_t socket_bytes_read() const { return socket_bytes_; }
+    // Optional: every read, before the session sees it (for --trace).
+    std::function<void(util::ByteView)> on_read_bytes;
+
+private:
+    static void on_read(evutil_socket_t, short, void* self);
+    static void on_write(evutil_socket_t, short, void* self);
+    void read_some();
+    void write_some();
+    void fail(const ProbeError& why);
+
+    event_base* base_;
+    ClientSession& session_;
+    ConnectionHandler& handler_;
+    std::vector<std::uint8_t>& read_buffer_;
+    evutil_socket_t fd_ = -1;
+    event* read_ev_ = nullptr;
+    event* write_ev_ = nullptr;
+    evbuffer* out_ = nullptr;
+    util::Bytes scratch_;
+    bool connecting_ = false;
+    bool reported_ = false;
+    std::uint64_t socket_bytes_ = 0;
+};
+
+}  // namespace probe
