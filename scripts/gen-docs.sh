@@ -64,6 +64,15 @@ for bin in "$bindir"/*; do
   put "$tmp/$tool.1" "man/$tool.1"
   put "$tmp/$tool.bash" "completions/$tool.bash"
   put "$tmp/_$tool" "completions/_$tool"
+  # rtmp-serve's example config is generated from the same settings table as its flags.
+  if [ "$tool" = rtmp-serve ]; then
+    if emit "$bin" "$tmp/rtmp-serve.yaml" --print-config; then
+      put "$tmp/rtmp-serve.yaml" "examples/rtmp-serve.yaml"
+    else
+      echo "gen-docs: rtmp-serve --print-config failed" >&2
+      failed=1
+    fi
+  fi
 done
 
 ((done_any)) || echo "gen-docs: no tool in $bindir generates docs" >&2

@@ -17,7 +17,7 @@ namespace server {
 std::vector<Setting> settings_of(Config& c) {
     return {
         {"listen", "address to listen on, ADDR:PORT or [V6ADDR]:PORT; repeatable", &c.listen, {},
-         false, "ADDR:PORT"},
+         false, "ADDRESS"},
         {"log_level", "least severe log level printed", &c.log_level,
          {"debug", "info", "warn", "error"}},
         {"log_format", "log line format on stderr", &c.log_format, {"human", "json"}},
