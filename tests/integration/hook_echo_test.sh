@@ -150,7 +150,7 @@ expect "exit 1 when it cannot listen" "1" "$?"
 check "cannot listen: says why" grep -q 'cannot listen' "$WORK/busy.err"
 kill "$blocker"; wait "$blocker" 2>/dev/null
 expect "SIGTERM exits 0" "0" "$?"
-for args in "--status 99" "--delay soon" "--require noequals" "--set =x" "--listen nope" \
+for args in "--status 99" "--deny play" "--delay soon" "--require noequals" "--set =x" "--listen nope" \
   "--count 0" "--bogus"; do
   # shellcheck disable=SC2086
   "$ECHO" $args >/dev/null 2>&1
