@@ -50,7 +50,10 @@ std::uint64_t PacedSource::next_due_ms() const {
 void PacedSource::emit_due(std::uint64_t elapsed_ms, const Handler& handler) {
     while (!tags_.empty()) {
         if (index_ >= tags_.size()) {
-            if (!loop_) return;
+            // The next pass starts only when its first tag is due.
+            if (!loop_ || offset_ms_ + pass_length_ms_ + (tags_[0].header.timestamp - first_ts_) >
+                              elapsed_ms)
+                return;
             index_ = 0;
             offset_ms_ += pass_length_ms_;
             ++loops_;
