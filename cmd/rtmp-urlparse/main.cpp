@@ -1,10 +1,9 @@
 // rtmp-urlparse: splits RTMP URLs (arguments or stdin lines) into app, stream and parameters,
 // as the server sees them. Exit 0 when all parsed, 1 when any failed, 2 on usage errors.
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "urlparse.h"
 
@@ -125,7 +124,8 @@ int main(int argc, char** argv) {
         if (app.count("--stream") > 0) label += ", stream '" + o.stream + "'";
         all_ok = emit(result, label, o, first_record);
     } else if (!o.urls.empty()) {
-        for (const auto& u : o.urls) all_ok &= emit(url::parse_rtmp_url(u, options), u, o, first_record);
+        for (const auto& u : o.urls)
+            all_ok &= emit(url::parse_rtmp_url(u, options), u, o, first_record);
     } else {
         std::string line;
         while (std::getline(std::cin, line)) {

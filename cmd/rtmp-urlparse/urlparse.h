@@ -10,8 +10,8 @@
 namespace urlparse {
 
 // Fields in output order: JSON keys, text keys and --field names.
-inline constexpr std::string_view kFields[] = {"scheme", "host",   "port",           "app",
-                                               "tcUrl",  "stream", "connect_params", "stream_params"};
+inline constexpr std::string_view kFields[] = {
+    "scheme", "host", "port", "app", "tcUrl", "stream", "connect_params", "stream_params"};
 
 // True for a name --field accepts: one of kFields, or connect_params.KEY / stream_params.KEY.
 bool is_field_name(std::string_view name);

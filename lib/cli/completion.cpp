@@ -1,8 +1,7 @@
 // bash and zsh completion scripts of a tool, from its CLI::App: option names, fixed value sets
 // (CLI::IsMember) and files/directories where an option or argument names one.
-#include <sstream>
-
 #include <CLI/CLI.hpp>
+#include <sstream>
 
 #include "cli/docgen.h"
 #include "cli/option_info.h"

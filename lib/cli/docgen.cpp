@@ -2,10 +2,9 @@
 // every rtmpkit tool shares.
 #include "cli/docgen.h"
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
-
-#include <CLI/CLI.hpp>
 
 namespace cli {
 

@@ -59,9 +59,9 @@ void read_type(const CLI::Option& option, OptionInfo& info) {
     }
     // CLI11's generic "TEXT" says little; the option's own name says more (--format FORMAT).
     if (base.empty() || base == "TEXT") {
-        base = info.names.empty() ? upper(option.get_name(true)) : upper(option.get_lnames().empty()
-                                                                       ? option.get_snames()[0]
-                                                                       : option.get_lnames()[0]);
+        base = info.names.empty() ? upper(option.get_name(true))
+                                  : upper(option.get_lnames().empty() ? option.get_snames()[0]
+                                                                      : option.get_lnames()[0]);
     }
     info.metavar = base;
 }

@@ -19,7 +19,7 @@ struct OptionInfo {
     std::string description;
     std::string default_value;
     std::string envname;
-    std::string group;               // CLI11 group ("Options" unless set)
+    std::string group;                // CLI11 group ("Options" unless set)
     std::vector<std::string> values;  // a fixed set (CLI::IsMember), else empty
     Completion completion = Completion::None;
     bool positional = false;

@@ -19,7 +19,15 @@ int hex_value(char c) {
 bool is_query_safe(unsigned char c) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
     switch (c) {
-        case '-': case '.': case '_': case '~': case '/': case ':': case '@': case '+': case ',':
+        case '-':
+        case '.':
+        case '_':
+        case '~':
+        case '/':
+        case ':':
+        case '@':
+        case '+':
+        case ',':
             return true;
         default:
             return false;
@@ -114,9 +122,9 @@ util::Result<std::string, UrlErrc> percent_decode(std::string_view text) {
         int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
         int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
-            return error(UrlErrc::BadPercentEncoding,
-                         "bad percent-encoding '" + std::string(text.substr(i, 3)) +
-                             "' (want %XX with two hex digits)");
+            return error(UrlErrc::BadPercentEncoding, "bad percent-encoding '" +
+                                                          std::string(text.substr(i, 3)) +
+                                                          "' (want %XX with two hex digits)");
         }
         // A NUL would silently cut the value short wherever it ends up as a C string.
         if (hi == 0 && lo == 0) return error(UrlErrc::BadPercentEncoding, "%00 is not allowed");

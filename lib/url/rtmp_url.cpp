@@ -20,9 +20,7 @@ constexpr SchemeInfo kSchemes[] = {{"rtmp", 1935},  {"rtmps", 443},  {"rtmpt", 8
 
 char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alnum(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (to_lower(c) >= 'a' && to_lower(c) <= 'f'); }
 
 // Length cap and no spaces/control bytes: RTMP names travel in AMF strings and end up in logs,
@@ -72,7 +70,8 @@ util::Result<Authority, UrlErrc> parse_authority(std::string_view url) {
     std::size_t sep = url.find("://");
     std::string_view scheme = url.substr(0, sep);
     bool scheme_ok = sep != std::string_view::npos && !scheme.empty();
-    for (char c : scheme) scheme_ok = scheme_ok && (is_alnum(c) || c == '+' || c == '-' || c == '.');
+    for (char c : scheme)
+        scheme_ok = scheme_ok && (is_alnum(c) || c == '+' || c == '-' || c == '.');
     if (!scheme_ok) return fail(UrlErrc::NoScheme, "no scheme (want rtmp://host/app/stream)");
     for (char c : scheme) out.scheme.push_back(to_lower(c));
     if (default_port(out.scheme) == 0) {
@@ -157,8 +156,7 @@ std::pair<std::string_view, std::string_view> split_query(std::string_view text)
 // The part both entry points share: app and stream (each possibly with a query) into fields.
 // `fallback_query` is the connection query used when the app carries none.
 util::Result<RtmpUrl, UrlErrc> finish(Authority authority, std::string_view app_raw,
-                                      std::string_view stream_raw,
-                                      std::string_view fallback_query,
+                                      std::string_view stream_raw, std::string_view fallback_query,
                                       const ParseOptions& options) {
     RtmpUrl out;
     auto [app, app_query] = split_query(app_raw);
@@ -192,16 +190,26 @@ util::Result<RtmpUrl, UrlErrc> finish(Authority authority, std::string_view app_
 
 std::string_view errc_name(UrlErrc code) {
     switch (code) {
-        case UrlErrc::NoScheme: return "no_scheme";
-        case UrlErrc::BadScheme: return "bad_scheme";
-        case UrlErrc::EmptyHost: return "empty_host";
-        case UrlErrc::BadHost: return "bad_host";
-        case UrlErrc::BadPort: return "bad_port";
-        case UrlErrc::EmptyApp: return "empty_app";
-        case UrlErrc::EmptyStream: return "empty_stream";
-        case UrlErrc::BadPercentEncoding: return "bad_percent_encoding";
-        case UrlErrc::BadCharacter: return "bad_character";
-        case UrlErrc::TooLong: return "too_long";
+        case UrlErrc::NoScheme:
+            return "no_scheme";
+        case UrlErrc::BadScheme:
+            return "bad_scheme";
+        case UrlErrc::EmptyHost:
+            return "empty_host";
+        case UrlErrc::BadHost:
+            return "bad_host";
+        case UrlErrc::BadPort:
+            return "bad_port";
+        case UrlErrc::EmptyApp:
+            return "empty_app";
+        case UrlErrc::EmptyStream:
+            return "empty_stream";
+        case UrlErrc::BadPercentEncoding:
+            return "bad_percent_encoding";
+        case UrlErrc::BadCharacter:
+            return "bad_character";
+        case UrlErrc::TooLong:
+            return "too_long";
     }
     return "unknown";
 }
@@ -231,7 +239,8 @@ util::Result<RtmpUrl, UrlErrc> parse_rtmp_url(std::string_view url, const ParseO
             std::string_view after = next.substr(p + 1);
             std::size_t colon = after.find(':');
             std::size_t slash = after.find('/');
-            if (slash == std::string_view::npos || (colon != std::string_view::npos && colon < slash)) {
+            if (slash == std::string_view::npos ||
+                (colon != std::string_view::npos && colon < slash)) {
                 app_raw = next.substr(0, p);
                 fname = after;
             } else {
@@ -253,7 +262,8 @@ util::Result<RtmpUrl, UrlErrc> parse_rtmp_url(std::string_view url, const ParseO
     return result;
 }
 
-util::Result<RtmpUrl, UrlErrc> from_server_parts(std::string_view tc_url, std::string_view app_field,
+util::Result<RtmpUrl, UrlErrc> from_server_parts(std::string_view tc_url,
+                                                 std::string_view app_field,
                                                  std::string_view stream_name,
                                                  const ParseOptions& options) {
     if (auto bad = check_text(tc_url, "tcUrl")) return *bad;

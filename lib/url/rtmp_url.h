@@ -104,13 +104,15 @@ std::uint16_t default_port(std::string_view scheme);
 bool is_utf8(std::string_view text);
 
 // A full URL as a client (ffmpeg, VLC, OBS) is given it.
-util::Result<RtmpUrl, UrlErrc> parse_rtmp_url(std::string_view url, const ParseOptions& options = {});
+util::Result<RtmpUrl, UrlErrc> parse_rtmp_url(std::string_view url,
+                                              const ParseOptions& options = {});
 
 // What a server receives: tcUrl and app from connect, the name from publish/play (which may
 // carry the stream query). An empty app_field takes the app from the tcUrl's path. The
 // connection query comes from the app field, or from the tcUrl when the app field has none.
 // tc_url is kept verbatim in the result; the stream name is not renamed.
-util::Result<RtmpUrl, UrlErrc> from_server_parts(std::string_view tc_url, std::string_view app_field,
+util::Result<RtmpUrl, UrlErrc> from_server_parts(std::string_view tc_url,
+                                                 std::string_view app_field,
                                                  std::string_view stream_name,
                                                  const ParseOptions& options = {});
 

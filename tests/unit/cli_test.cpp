@@ -1,14 +1,12 @@
 // lib/cli docgen: man page, bash and zsh completion generated from a CLI::App, and the
 // --generate-* options / usage exit path every tool shares.
-#include <boost/test/unit_test.hpp>
-
+#include <CLI/CLI.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/docgen.h"
 
@@ -34,14 +32,17 @@ struct Fixture {
             ->default_val("json");
         app.add_option("--config", config, "Config file")->type_name("FILE");
         app.add_option("--dir", dir, "Work directory")->check(CLI::ExistingDirectory);
-        app.add_option("--level", level, "Level\\n. dotted")->capture_default_str()->envname("DEMO_LEVEL");
+        app.add_option("--level", level, "Level\\n. dotted")
+            ->capture_default_str()
+            ->envname("DEMO_LEVEL");
         app.add_option("--tag", tags, "Tag it's [x]: y");
         app.add_option("--name", name, "Name")->group("Naming");
         app.add_flag("-v,--verbose", verbose, "Say more");
         app.add_option("--secret", name, "Hidden one")->group("");
         info.tool = "demo-tool";
         info.summary = "show what docgen does";
-        info.description = {"First paragraph\nwith - a hyphen.", "  verbatim \\ line\n.starts with dot"};
+        info.description = {"First paragraph\nwith - a hyphen.",
+                            "  verbatim \\ line\n.starts with dot"};
         info.examples = {{"demo-tool -f text x", "Text output:"}};
         info.exit_status = {{"0", "fine"}, {"2", "usage"}};
         info.see_also = {"rtmp-serve(1)", "curl(1)"};
@@ -75,8 +76,9 @@ BOOST_FIXTURE_TEST_CASE(man_page_lists_every_visible_option, Fixture) {
     BOOST_TEST(contains(man, ".TH \"DEMO\\-TOOL\" 1 \"\" \"rtmpkit\" \"User Commands\"\n"));
     BOOST_TEST(contains(man, ".SH NAME\ndemo\\-tool \\- show what docgen does\n"));
     BOOST_TEST(contains(man, ".SH SYNOPSIS\n.B demo\\-tool\n[OPTIONS] [INPUT...]\n"));
-    BOOST_TEST(contains(man, ".TP\n\\fB\\-f\\fR, \\fB\\-\\-format\\fR \\fIFORMAT\\fR\n"
-                             "Output format. Values: json, text. Default: json.\n"));
+    BOOST_TEST(contains(man,
+                        ".TP\n\\fB\\-f\\fR, \\fB\\-\\-format\\fR \\fIFORMAT\\fR\n"
+                        "Output format. Values: json, text. Default: json.\n"));
     BOOST_TEST(contains(man, "\\fB\\-\\-config\\fR \\fIFILE\\fR\nConfig file.\n"));
     BOOST_TEST(contains(man, "\\fB\\-\\-level\\fR \\fIINT\\fR\n"));
     BOOST_TEST(contains(man, "Default: 3. Environment variable: DEMO_LEVEL."));
@@ -97,7 +99,8 @@ BOOST_FIXTURE_TEST_CASE(man_page_escapes_roff, Fixture) {
     BOOST_TEST(contains(man, "Level\\en. dotted"));
     BOOST_TEST(contains(man, "First paragraph\nwith \\- a hyphen.\n"));
     BOOST_TEST(contains(man, ".nf\n\\&  verbatim \\e line\n\\&.starts with dot\n.fi\n"));
-    BOOST_TEST(contains(man, ".SH EXAMPLES\n.PP\nText output:\n.PP\n.RS 4\n.nf\n\\&demo\\-tool \\-f text x\n"));
+    BOOST_TEST(contains(
+        man, ".SH EXAMPLES\n.PP\nText output:\n.PP\n.RS 4\n.nf\n\\&demo\\-tool \\-f text x\n"));
     // No date: regenerating gives the same bytes.
     BOOST_TEST(man == cli::man_page(app, info));
 }
@@ -106,19 +109,25 @@ BOOST_FIXTURE_TEST_CASE(bash_completion_offers_names_values_files, Fixture) {
     std::string bash = cli::bash_completion(app, info);
     BOOST_TEST(contains(bash, "_demo_tool() {\n"));
     BOOST_TEST(contains(bash, "complete -F _demo_tool demo-tool\n"));
-    BOOST_TEST(contains(bash, "        -f|--format)\n"
-                              "            mapfile -t COMPREPLY < <(compgen -W 'json text' -- \"$cur\")\n"));
-    BOOST_TEST(contains(bash, "        --config)\n            compopt -o filenames 2>/dev/null; "
-                              "mapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"));
-    BOOST_TEST(contains(bash, "        --dir)\n            compopt -o filenames 2>/dev/null; "
-                              "mapfile -t COMPREPLY < <(compgen -d -- \"$cur\")\n"));
-    BOOST_TEST(contains(bash, "compgen -W '-h --help -f --format --config --dir --level --tag --name "
-                              "-v --verbose' -- \"$cur\""));
+    BOOST_TEST(
+        contains(bash,
+                 "        -f|--format)\n"
+                 "            mapfile -t COMPREPLY < <(compgen -W 'json text' -- \"$cur\")\n"));
+    BOOST_TEST(contains(bash,
+                        "        --config)\n            compopt -o filenames 2>/dev/null; "
+                        "mapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"));
+    BOOST_TEST(contains(bash,
+                        "        --dir)\n            compopt -o filenames 2>/dev/null; "
+                        "mapfile -t COMPREPLY < <(compgen -d -- \"$cur\")\n"));
+    BOOST_TEST(contains(bash,
+                        "compgen -W '-h --help -f --format --config --dir --level --tag --name "
+                        "-v --verbose' -- \"$cur\""));
     BOOST_TEST(!contains(bash, "--verbose)"));  // a flag takes no value
     BOOST_TEST(!contains(bash, "secret"));
     // The positional argument is a file.
-    BOOST_TEST(contains(bash, "    fi\n    compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < "
-                              "<(compgen -f -- \"$cur\")\n    return 0\n}\n"));
+    BOOST_TEST(contains(bash,
+                        "    fi\n    compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < "
+                        "<(compgen -f -- \"$cur\")\n    return 0\n}\n"));
 }
 
 BOOST_FIXTURE_TEST_CASE(zsh_completion_specs, Fixture) {
