@@ -12,6 +12,11 @@
 //   amf-bomb         handshake, then connect whose command object nests --depth objects.
 //   slow-play        handshake, connect, createStream, play --app/--name; reads until media flows
 //                    (64 KiB), prints "stalled", then never reads again until killed.
+//   play             the same play, then reads for --timeout seconds and prints one line per
+//                    message: "status CODE" for onStatus, "user EVENT" for user control events,
+//                    "video|audio TS SIZE key|inter|header" for media. A player that, unlike
+//                    ffmpeg and librtmp, does not end at NetStream.Play.UnpublishNotify.
+//                    Exit 0 when it was still connected at the end.
 // Prints "local ADDR:PORT" first (the peer address the server logs), then what happened.
 // Exit: 0 the server closed the connection within --timeout, 1 it did not, 2 usage or I/O error.
 #include <arpa/inet.h>
@@ -29,6 +34,7 @@
 #include <string>
 
 #include "rtmp/amf_value.h"
+#include "rtmp/chunk_decoder.h"
 #include "rtmp/chunk_encoder.h"
 #include "rtmp/command.h"
 #include "rtmp/control.h"
@@ -168,7 +174,7 @@ util::Bytes amf_bomb(int depth) {
     return p;
 }
 
-int slow_play(int fd, const Options& o) {
+void send_play(int fd, const Options& o) {
     using rtmp::amf::Value;
     rtmp::ChunkEncoder enc;
     send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
@@ -178,6 +184,59 @@ int slow_play(int fd, const Options& o) {
     send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 1,
                  rtmp::encode_command("play", 3, {Value::null(), Value::string(o.name),
                                                   Value::number(-2000)}));
+}
+
+void print_message(const rtmp::Message& m) {
+    const auto type = rtmp::MessageType(m.type);
+    if (type == rtmp::MessageType::CommandAmf0 || type == rtmp::MessageType::CommandAmf3) {
+        auto c = rtmp::decode_command(m.payload, type == rtmp::MessageType::CommandAmf3);
+        if (!c) return;
+        const rtmp::amf::Value* info = c->arg(1);
+        const rtmp::amf::Value* code = info ? info->get("code") : nullptr;
+        if (c->name == "onStatus" && code) std::printf("status %s\n", code->as_string().c_str());
+        else std::printf("command %s\n", c->name.c_str());
+    } else if (type == rtmp::MessageType::UserControl) {
+        if (auto u = rtmp::read_user_control(m.payload))
+            std::printf("user %u %u\n", unsigned(u->event), u->value);
+    } else if ((type == rtmp::MessageType::Video || type == rtmp::MessageType::Audio) &&
+               !m.payload.empty()) {
+        const bool video = type == rtmp::MessageType::Video;
+        const std::uint8_t b0 = m.payload[0];
+        // AVC/AAC packet type 0 is the sequence header; video frame type 1 is a keyframe.
+        const bool header = m.payload.size() > 1 && m.payload[1] == 0 &&
+                            (video ? (b0 & 0x0F) == 7 : (b0 >> 4) == 10);
+        const char* kind = header ? "header" : (video && (b0 >> 4) == 1) ? "key" : "inter";
+        std::printf("%s %u %zu %s\n", video ? "video" : "audio", m.timestamp, m.payload.size(),
+                    kind);
+    }
+}
+
+int play(int fd, const Options& o) {
+    send_play(fd, o);
+    rtmp::ChunkDecoder decoder;
+    std::uint8_t buf[65536];
+    auto start = Clock::now();
+    while (Clock::now() - start < std::chrono::duration<double>(o.timeout_s)) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0) continue;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            std::printf("closed by server\n");
+            return 1;
+        }
+        auto r = decoder.feed(util::ByteView(buf, std::size_t(n)),
+                              [](rtmp::Message&& m) { print_message(m); });
+        if (!r) {
+            std::printf("chunk stream error: %s\n", r.error().message.c_str());
+            return 2;
+        }
+    }
+    std::printf("still connected after %.1f s\n", o.timeout_s);
+    return 0;
+}
+
+int slow_play(int fd, const Options& o) {
+    send_play(fd, o);
     std::size_t got = 0;
     char buf[4096];
     auto start = Clock::now();
@@ -245,6 +304,9 @@ int main(int argc, char** argv) {
         handshake(fd);
         send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
                      amf_bomb(o.depth));
+    } else if (o.mode == "play") {
+        handshake(fd);
+        return play(fd, o);
     } else if (o.mode == "slow-play") {
         handshake(fd);
         return slow_play(fd, o);
