@@ -39,6 +39,8 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.cpp=build-fuzz/bin/%)
 
 .PHONY: all deps test unit-tests run install clean fuzz bench docs check-docs format lint help
 .SECONDEXPANSION:
+# Keep objects make would treat as intermediate (fuzz builds), so they are not rebuilt each time.
+.SECONDARY:
 
 all: $(LIB_A) $(TOOL_BINS)
 

@@ -15,7 +15,7 @@ _hook_echo() {
             COMPREPLY=()
             return 0 ;;
         --deny)
-            COMPREPLY=($(compgen -W 'connect publishStream playStream ConnectionStatusEvent StreamStatusEvent unPublishStream stopStream' -- "$cur"))
+            mapfile -t COMPREPLY < <(compgen -W 'connect publishStream playStream ConnectionStatusEvent StreamStatusEvent unPublishStream stopStream' -- "$cur")
             return 0 ;;
         --require)
             COMPREPLY=()
@@ -40,7 +40,7 @@ _hook_echo() {
             return 0 ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '-h --help --listen --deny --require --status --delay --set --secret --count --max-body -q --quiet' -- "$cur"))
+        mapfile -t COMPREPLY < <(compgen -W '-h --help --listen --deny --require --status --delay --set --secret --count --max-body -q --quiet' -- "$cur")
         return 0
     fi
     COMPREPLY=()

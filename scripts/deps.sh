@@ -5,7 +5,7 @@ packages=(
   g++ make pkg-config clang libclang-rt-14-dev
   libcli11-dev libevent-dev libssl-dev libyaml-cpp-dev libcurl4-openssl-dev
   libboost-test-dev nlohmann-json3-dev
-  ffmpeg vlc-bin vlc-plugin-base rtmpdump nginx-light libnginx-mod-rtmp curl procps
+  ffmpeg vlc-bin vlc-plugin-base rtmpdump nginx-light libnginx-mod-rtmp curl procps zsh groff-base
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -11,7 +11,7 @@ void PlayerQueue::forget_sent(std::size_t unsent) {
 std::uint32_t PlayerQueue::queued_ms(std::size_t unsent) {
     forget_sent(unsent);
     if (marks_.empty()) return 0;
-    return newest_ts_ - marks_.front().ts;  // modulo 2^32, like the timestamps
+    return span(marks_.front().ts, newest_ts_);
 }
 
 bool PlayerQueue::drop(const MediaMessage& m) {
@@ -26,7 +26,7 @@ bool PlayerQueue::admit(const MediaMessage& m, std::size_t unsent) {
     if (m.kind == MediaKind::Video && waiting_keyframe_ && !m.keyframe) return drop(m);
     forget_sent(unsent);
     // Media time the queue would hold with this message in it.
-    const std::uint32_t ms = marks_.empty() ? 0 : m.timestamp - marks_.front().ts;
+    const std::uint32_t ms = marks_.empty() ? 0 : span(marks_.front().ts, m.timestamp);
     const bool full = unsent > limits_.max_bytes || ms > limits_.max_ms;
     const bool half = unsent > limits_.max_bytes / 2 || ms > limits_.max_ms / 2;
     const bool quarter = unsent > limits_.max_bytes / 4 || ms > limits_.max_ms / 4;
@@ -43,10 +43,19 @@ bool PlayerQueue::admit(const MediaMessage& m, std::size_t unsent) {
     return true;
 }
 
-void PlayerQueue::queued(std::size_t bytes, std::uint32_t ts) {
+void PlayerQueue::queued(std::size_t bytes, std::uint32_t ts, bool header) {
     enqueued_total_ += bytes;
+    // Headers carry the timestamp of when they were first published, long ago for a player that
+    // joins late: they take bytes but no media time.
+    if (header) return;
     newest_ts_ = ts;
     marks_.push_back(Mark{enqueued_total_, ts});
+}
+
+std::uint32_t PlayerQueue::span(std::uint32_t from, std::uint32_t to) {
+    // Audio may run a little behind video: a later message with a smaller timestamp spans 0.
+    const std::int32_t d = std::int32_t(to - from);
+    return d > 0 ? std::uint32_t(d) : 0;
 }
 
 }  // namespace server

@@ -22,8 +22,8 @@ public:
 
     // Whether to queue `m` now, with `unsent` bytes still waiting in the socket buffer.
     bool admit(const MediaMessage& m, std::size_t unsent);
-    // Records a message of `bytes` queued at media time `ts`.
-    void queued(std::size_t bytes, std::uint32_t ts);
+    // Records a message of `bytes` queued at media time `ts` (headers count bytes, not time).
+    void queued(std::size_t bytes, std::uint32_t ts, bool header = false);
     // Requires the next video to be a keyframe (start of play, resume after pause).
     void wait_for_keyframe() { waiting_keyframe_ = true; }
     bool waiting_for_keyframe() const { return waiting_keyframe_; }
@@ -34,6 +34,7 @@ public:
     std::uint32_t queued_ms(std::size_t unsent);
 
 private:
+    static std::uint32_t span(std::uint32_t from, std::uint32_t to);
     void forget_sent(std::size_t unsent);
     bool drop(const MediaMessage& m);
 

@@ -75,7 +75,7 @@ void Session::write_silenced(const MediaMessage& m) {
     scratch_.clear();
     rtmp::encode_message_absolute(h, *silent, encoder_.chunk_size(), scratch_);
     evbuffer_add(out, scratch_.data(), scratch_.size());
-    queue_.queued(evbuffer_get_length(out) - before, m.timestamp);
+    queue_.queued(evbuffer_get_length(out) - before, m.timestamp, m.is_header());
 }
 
 void Session::write_media(const MediaMessage& m) {
@@ -95,7 +95,7 @@ void Session::write_media(const MediaMessage& m) {
         rtmp::encode_message_absolute(h, m.payload, encoder_.chunk_size(), scratch_);
         evbuffer_add(out, scratch_.data(), scratch_.size());
     }
-    queue_.queued(evbuffer_get_length(out) - before, m.timestamp);
+    queue_.queued(evbuffer_get_length(out) - before, m.timestamp, m.is_header());
 }
 
 void Session::on_publish_start(Stream& stream) {

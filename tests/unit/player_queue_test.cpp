@@ -58,4 +58,25 @@ BOOST_AUTO_TEST_CASE(media_time_bound) {
     BOOST_CHECK_EQUAL(q.queued_ms(0), 0u);                      // all sent
 }
 
+BOOST_AUTO_TEST_CASE(old_header_timestamps_do_not_count_as_queued_time) {
+    // A player joining at 12 s gets headers published at 0 s, then the GOP: nothing is dropped.
+    PlayerQueue q(QueueLimits{1 << 30, 10000});
+    BOOST_CHECK(q.admit(msg(MediaKind::VideoHeader, 0), 0));
+    q.queued(50, 0, true);
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 12000, true), 50));
+    q.queued(1000, 12000);
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 12033), 1050));
+    BOOST_CHECK_EQUAL(q.dropped_messages(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(audio_slightly_behind_video_is_not_a_huge_span) {
+    PlayerQueue q(QueueLimits{1 << 30, 1000});
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 1000, true), 0));
+    q.queued(1000, 1000);
+    BOOST_CHECK(q.admit(msg(MediaKind::Audio, 990), 1000));  // 10 ms behind: not 2^32 - 10
+    q.queued(100, 990);
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 1033), 1100));
+    BOOST_CHECK_EQUAL(q.dropped_messages(), 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
