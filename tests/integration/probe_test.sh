@@ -139,7 +139,9 @@ check "--trace shows the handshake and chunk headers" \
 # Connection parameters pass through: the app query in connect, the stream query in play.
 "$PROBE" --show-messages --connect-param tok=abc --format json "$URL/probed?sk=1" \
   >"$WORK/params.jsonl" 2>&1
-check "stream query is part of the play name" grep -q '"result":"ok"' "$WORK/params.jsonl"
+check "--connect-param reaches connect (tcUrl), the stream query reaches play" bash -c "
+  grep -q 'tcUrl=\"rtmp://127.0.0.1:$PORT/live?tok=abc\" params=\"tok=abc\"' '$SERVE_LOG' &&
+  grep -q 'stream=live/probed params=\"sk=1\"' '$SERVE_LOG' && grep -q '\"result\":\"ok\"' '$WORK/params.jsonl'"
 
 # --clients: N players on one loop.
 "$PROBE" --clients 20 --duration 3 --format json "$URL/probed" >"$WORK/load.json" 2>"$WORK/load.err"
