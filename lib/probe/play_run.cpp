@@ -134,7 +134,6 @@ private:
                                      "timed out after " + std::to_string(now - start_) +
                                          " ms waiting for " + what, true});
             }
-            if (!o_.duration_s && ready_at_) stop(now, std::nullopt);
             return;
         }
         if (!o_.duration_s) {

@@ -1,6 +1,7 @@
 // Building the probe report and rendering it as text; see report.h.
 #include "probe/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -152,7 +153,12 @@ json report_json(const ClientSession& s, const StreamAnalyzer& a, const ReportCo
 namespace {
 
 std::string scalar_text(const json& v) {
-    if (v.is_string()) return v.get<std::string>();
+    if (v.is_string()) {
+        // Control characters (nginx-rtmp pads some metadata strings with NULs) print escaped.
+        const std::string& s = v.get_ref<const std::string&>();
+        bool plain = std::none_of(s.begin(), s.end(), [](char c) { return std::uint8_t(c) < 32; });
+        return plain ? s : v.dump().substr(1, v.dump().size() - 2);
+    }
     if (v.is_null()) return "-";
     if (v.is_array()) {
         std::string out;
@@ -163,7 +169,7 @@ std::string scalar_text(const json& v) {
         std::string out;
         for (const auto& [k, e] : v.items())
             out += (out.empty() ? "" : " ") + k + "=" + scalar_text(e);
-        return out;
+        return out.empty() ? "-" : out;
     }
     if (v.is_number_float()) {
         double d = v.get<double>();
