@@ -26,9 +26,18 @@ _rtmp_urlparse() {
         --stream)
             COMPREPLY=()
             return 0 ;;
+        --hook)
+            mapfile -t COMPREPLY < <(compgen -W 'connect publishStream playStream' -- "$cur")
+            return 0 ;;
+        --client)
+            COMPREPLY=()
+            return 0 ;;
+        --node-id)
+            COMPREPLY=()
+            return 0 ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '-h --help --format --field --tcurl --app --stream --stream-params-as-connection --require-stream' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-h --help --format --field --tcurl --app --stream --stream-params-as-connection --require-stream --hook --client --node-id' -- "$cur")
         return 0
     fi
     COMPREPLY=()

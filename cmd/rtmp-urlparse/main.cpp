@@ -18,6 +18,9 @@ struct Options {
     std::string stream;
     bool stream_params_as_connection = false;
     bool require_stream = false;
+    std::string hook_method;
+    std::string client = "127.0.0.1:5643";
+    std::string node_id;
 };
 
 std::string field_set() {
@@ -70,6 +73,17 @@ void add_options(CLI::App& app, Options& o) {
                  "rtmp_use_stream_params_as_connection does");
     app.add_flag("--require-stream", o.require_stream,
                  "Fail a URL that names no stream (publish and play need one)");
+    app.add_option("--hook", o.hook_method,
+                   "Print instead the JSON payload rtmp-serve sends to its REST hook backend for "
+                   "this method, built by the server's own payload code")
+        ->check(CLI::IsMember({"connect", "publishStream", "playStream"}))
+        ->type_name("METHOD");
+    app.add_option("--client", o.client,
+                   "With --hook: the client's address, for sessionId (/CLIENT/HOST:PORT)")
+        ->type_name("IP:PORT")
+        ->capture_default_str();
+    app.add_option("--node-id", o.node_id, "With --hook: nodeId (default: this host's name)")
+        ->type_name("NAME");
 }
 
 // Prints one parsed URL, or reports why it failed; returns whether it parsed.
@@ -79,7 +93,9 @@ bool emit(const util::Result<url::RtmpUrl, url::UrlErrc>& result, const std::str
         std::cerr << "rtmp-urlparse: " << label << ": " << result.error().message << "\n";
         return false;
     }
-    if (!o.field.empty()) {
+    if (!o.hook_method.empty()) {
+        std::cout << urlparse::format_hook(*result, o.hook_method, o.client, o.node_id);
+    } else if (!o.field.empty()) {
         std::cout << urlparse::format_field(*result, o.field);
     } else if (o.format == "text") {
         std::cout << (first_record ? "" : "\n") << urlparse::format_text(*result);
@@ -113,7 +129,7 @@ int main(int argc, char** argv) {
 
     url::ParseOptions options;
     options.stream_params_as_connection = o.stream_params_as_connection;
-    options.require_stream = o.require_stream;
+    options.require_stream = o.require_stream || (!o.hook_method.empty() && o.hook_method != "connect");
     bool all_ok = true;
     bool first_record = true;
     if (!o.tc_url.empty() || app.count("--tcurl") > 0) {

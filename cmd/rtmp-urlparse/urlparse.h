@@ -23,6 +23,9 @@ std::string format_json(const url::RtmpUrl& parsed);
 std::string format_text(const url::RtmpUrl& parsed);
 // One field raw, plus a newline: a parameter set as compact JSON, a missing parameter as "".
 std::string format_field(const url::RtmpUrl& parsed, std::string_view name);
+// `--hook METHOD`: the REST hook payload rtmp-serve would send for this URL, one JSON line.
+std::string format_hook(const url::RtmpUrl& parsed, const std::string& method,
+                        const std::string& client, const std::string& node_id);
 
 // NAME, DESCRIPTION, EXAMPLES, EXIT STATUS, SEE ALSO of the man page.
 cli::DocInfo doc_info();

@@ -83,6 +83,7 @@ private:
     // The connect hook deferred by rtmp_use_stream_params_as_connection, then `done`.
     void authorize_deferred_connect(const url::RtmpUrl& where, std::function<void()> done,
                                     std::function<void(const std::string&)> refused);
+    std::string hook_session_id() const;
     hook::ConnectInfo connect_info(const url::Params& custom) const;
     hook::StreamInfo stream_info(const std::string& name, bool published, const char* status,
                                  const url::Params& custom) const;

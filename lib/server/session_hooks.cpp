@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include "hook/payload.h"
+#include "hook/url_payload.h"
 #include "net/log.h"
 #include "server/server.h"
 #include "server/session.h"
@@ -27,30 +28,20 @@ std::string hook_uuid() {
     return hook::uuid_v4(bytes);
 }
 
-hook::ConnectInfo Session::connect_info(const url::Params& custom) const {
-    hook::ConnectInfo info;
-    info.node_id = server_.node_id();
+std::string Session::hook_session_id() const {
     auto [rip, rport] = split_host_port(peer_);
     auto [lip, lport] = split_host_port(local_);
-    info.session_id = hook::format_session_id(rip, rport, lip, lport);
-    info.custom = custom.items;
-    if (const std::string* login = custom.get("login")) info.login = *login;
-    return info;
+    return hook::format_session_id(rip, rport, lip, lport);
+}
+
+hook::ConnectInfo Session::connect_info(const url::Params& custom) const {
+    return hook::connect_info_for(custom, server_.node_id(), hook_session_id());
 }
 
 hook::StreamInfo Session::stream_info(const std::string& name, bool published, const char* status,
                                       const url::Params& custom) const {
-    hook::StreamInfo info;
-    hook::ConnectInfo c = connect_info({});
-    info.node_id = c.node_id;
-    info.session_id = c.session_id;
-    info.name = name;
-    info.published = published;
-    info.status = status;
-    info.custom = custom.items;
-    info.media_session_id = published ? publish_media_session_id_
-                                      : hook::play_media_session_id(name, info.session_id);
-    return info;
+    return hook::stream_info_for(name, published, status, custom, server_.node_id(),
+                                 hook_session_id(), publish_media_session_id_);
 }
 
 void Session::fill_facts(hook::StreamInfo& info, const Stream& stream) const {

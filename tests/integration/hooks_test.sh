@@ -41,6 +41,18 @@ check "StreamStatusEvent UNPUBLISHED has bitrates" \
   grep -q '"videoBitrate":[1-9]' <(hook_lines StreamStatusEvent | grep '"status":"UNPUBLISHED"')
 check "unPublishStream sent" grep -q '"name":"cam1"' <(hook_lines unPublishStream)
 check "ConnectionStatusEvent DISCONNECTED" grep -q '"status":"DISCONNECTED"' <(hook_lines ConnectionStatusEvent)
+# rtmp-urlparse --hook builds the same payloads from the same code (sessionId and UUID aside).
+same_fields() { # METHOD: the fields rtmp-serve sent equal what rtmp-urlparse --hook prints
+  local url="rtmp://127.0.0.1:$PORT/live?token=abc/cam1?quality=hd" sent printed
+  sent=$(hook_lines "$1" | head -n 1 | sed 's/.*"body":\({.*}\)}$/\1/' |
+    sed -E 's/"(sessionId|mediaSessionId)":"[^"]*",?//g')
+  printed=$("$BIN/rtmp-urlparse" --hook "$1" "$url" | sed -E 's/"(sessionId|mediaSessionId)":"[^"]*",?//g')
+  log "$1 sent:    $sent"
+  log "$1 printed: $printed"
+  [ -n "$printed" ] && [ "$sent" = "$printed" ]
+}
+check "rtmp-urlparse --hook connect matches the server's connect payload" same_fields connect
+check "rtmp-urlparse --hook publishStream matches the server's payload" same_fields publishStream
 kill "$SERVE_PID" "$HOOK_PID" 2>/dev/null
 
 # 2. A refused connect makes ffmpeg fail with the backend's reason.
