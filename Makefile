@@ -103,8 +103,13 @@ run: deps
 	$(BUILD)/bin/rtmp-serve
 
 bench: deps
-	$(MAKE) -j$(NPROC) all
+	$(MAKE) -j$(NPROC) all $(BUILD)/bench/loopback_ref
 	tests/bench/run.sh
+
+# The benchmark's loopback reference (tests/bench/<name>.cpp, one file each, no library).
+$(BUILD)/bench/%: tests/bench/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) -o $@ $< -lpthread
 
 docs: all
 	scripts/gen-docs.sh $(BUILD)/bin
