@@ -6,6 +6,7 @@ packages=(
   libcli11-dev libevent-dev libssl-dev libyaml-cpp-dev libcurl4-openssl-dev
   libboost-test-dev nlohmann-json3-dev
   ffmpeg vlc-bin vlc-plugin-base rtmpdump nginx-light libnginx-mod-rtmp curl procps zsh groff-base
+  gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 )
 missing=()
 for p in "${packages[@]}"; do
