@@ -117,7 +117,8 @@ void Session::on_event(bufferevent*, short what, void* self) {
 
 void Session::read_input() {
     evbuffer* in = bufferevent_get_input(bev_);
-    while (!closing_ && !flushing_ && evbuffer_get_length(in) > 0) {
+    // While a hook decides, input stays in the socket buffer: TCP pushes back on the peer.
+    while (!closing_ && !flushing_ && !awaiting_hook_ && evbuffer_get_length(in) > 0) {
         // Work through the contiguous first segment; libevent keeps the rest for the next round.
         evbuffer_iovec vec;
         if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1) break;

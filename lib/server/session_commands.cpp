@@ -18,9 +18,9 @@ bool is_true(const std::string* v) { return v && (*v == "true" || *v == "1" || *
 void Session::handle_message(rtmp::Message&& m) {
     using T = rtmp::MessageType;
     if (awaiting_hook_) {
-        // A hook decides on an earlier command: later messages wait their turn. Bounded: a
-        // client that floods while waiting is cut off.
-        if (pending_.size() >= 1024) {
+        // A hook decides on an earlier command: the messages already decoded with it wait their
+        // turn (reading stops meanwhile, so these are few). Bounded all the same.
+        if (pending_.size() >= 256) {
             close("too many messages while a hook decision was pending", true);
             return;
         }

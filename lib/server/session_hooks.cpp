@@ -74,6 +74,7 @@ void Session::authorize(const char* method, const hook::json& payload, HookDone 
         return;
     }
     awaiting_hook_ = true;
+    bufferevent_disable(bev_, EV_READ);
     hook_client_ = client;
     std::string m = method;
     hook_ticket_ = client->authorize(method, payload, [this, m, done](hook::Decision d) {
@@ -89,6 +90,10 @@ void Session::authorize(const char* method, const hook::json& payload, HookDone 
         else net::logger().info(d.allowed ? "hook allowed" : "hook refused", f);
         done(d);
         replay_pending();
+        if (!awaiting_hook_ && !closing_ && !flushing_) {
+            bufferevent_enable(bev_, EV_READ);
+            read_input();  // what arrived meanwhile
+        }
     });
 }
 
