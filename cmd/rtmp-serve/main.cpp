@@ -106,7 +106,12 @@ int main(int argc, char** argv) {
         net::logger().warn("rtmfp_server_enabled has no effect: RTMFP is not supported");
     signal(SIGPIPE, SIG_IGN);
 
-    event_base* base = event_base_new();
+    // The changelist folds the add/remove of write interest that every fan-out round causes for
+    // each player into one epoll_ctl per loop turn, or none.
+    event_config* ev_config = event_config_new();
+    event_config_set_flag(ev_config, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    event_base* base = event_base_new_with_config(ev_config);
+    event_config_free(ev_config);
     if (!base) {
         std::cerr << "rtmp-serve: cannot create the event loop\n";
         return kExitRuntime;
