@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# The fan-out benchmark (`make bench`): rtmp-serve and nginx-rtmp (one worker, `live on`) on
+# loopback, the server pinned to one core and the load tool (rtmp-probe --clients N) to the
+# other; the same generated H.264+AAC stream published to each. Prints one table of figures
+# (never asserts) and the loopback TCP reference. See tests/bench/README.md.
+#
+# Overrides: BENCH_N="100 1000" BENCH_SECONDS=10 BENCH_STREAMS="600k 4m"
+#            BENCH_SERVERS="rtmp-serve nginx" BENCH_JOINS=5 BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1
+#            BENCH_KEEP=1 (keep the server logs of each run under build/bench/runs/)
+source "$(dirname "$0")/../integration/lib.sh"
+
+OUT=${BENCH_OUT:-$ROOT/build/bench}
+BENCH_N=${BENCH_N:-100 1000 2000 4000}
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+BENCH_STREAMS=${BENCH_STREAMS:-600k 4m}
+BENCH_SERVERS=${BENCH_SERVERS:-rtmp-serve nginx}
+BENCH_JOINS=${BENCH_JOINS:-5}
+SERVER_CPU=${BENCH_SERVER_CPU:-0}
+LOAD_CPU=${BENCH_LOAD_CPU:-1}
+NGINX_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
+PROBE=$BIN/rtmp-probe
+HZ=$(getconf CLK_TCK)
+mkdir -p "$OUT/runs"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS=$OUT/results-$STAMP.jsonl
+: >"$RESULTS"
+
+say() { echo "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+for t in "$BIN/rtmp-serve" "$PROBE" "$OUT/loopback_ref"; do
+  [ -x "$t" ] || die "$t is not built (run make bench)"
+done
+command -v taskset >/dev/null || die "taskset (util-linux) is missing"
+command -v ss >/dev/null || die "ss (iproute2) is missing"
+if [[ " $BENCH_SERVERS " == *" nginx "* ]] && ! { command -v nginx && [ -f "$NGINX_MODULE" ]; } >/dev/null; then
+  die "nginx with ngx_rtmp_module is not installed (make deps)"
+fi
+# Each player is two sockets on this machine (server and load tool), plus the joiners; the
+# loopback reference opens 1000 pairs.
+max_n=1000; for n in $BENCH_N; do ((n > max_n)) && max_n=$n; done
+ulimit -n $((2 * max_n + 1024)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+(($(ulimit -n) > 2 * max_n + 100)) || die "ulimit -n $(ulimit -n) is too small for $max_n players"
+
+# ---------------------------------------------------------------- streams
+# stream_file NAME: the 20 s test stream NAME (600k or 4m), generated once into $OUT.
+stream_file() {
+  local name=$1 f=$OUT/stream-$1.flv size vb ab
+  case $name in
+    600k) size=640x360 vb=536k ab=64k ;;
+    4m) size=1280x720 vb=3872k ab=128k ;;
+    *) die "unknown stream $name (600k or 4m)" ;;
+  esac
+  if [ ! -s "$f" ]; then
+    say "generating $f (testsrc2 $size, H.264 $vb + AAC $ab, GOP 2 s)"
+    ffmpeg -hide_banner -nostdin -loglevel error -y -f lavfi -i "testsrc2=size=$size:rate=30" \
+      -f lavfi -i sine=frequency=440:sample_rate=44100 -t 20 -c:v libx264 -preset veryfast \
+      -profile:v main -pix_fmt yuv420p -b:v "$vb" -maxrate "$vb" -bufsize "$vb" -g 60 \
+      -keyint_min 60 -sc_threshold 0 -c:a aac -b:a "$ab" -ac 2 -f flv "$f.tmp" &&
+      mv "$f.tmp" "$f" || die "ffmpeg could not generate $f"
+  fi
+  echo "$f"
+}
+
+# stream_facts FILE: "kbit_s messages_per_s" of FILE (audio and video packets per second).
+stream_facts() {
+  local d br pk
+  d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$1")
+  br=$(ffprobe -v error -show_entries format=bit_rate -of csv=p=0 "$1")
+  pk=$(ffprobe -v error -show_entries packet=stream_index -of csv=p=0 "$1" | wc -l)
+  awk -v d="$d" -v br="$br" -v pk="$pk" 'BEGIN { printf "%.1f %.2f\n", br / 1000, pk / d }'
+}
+
+# ---------------------------------------------------------------- process figures
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $13 }'; }
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
+# cpu_busy CPU: busy jiffies of one CPU (all but idle and iowait), from /proc/stat.
+cpu_busy() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# sockets PORT: "sockets bytes_acked bytes_received" summed over the server's connections.
+sockets() {
+  ss -tinH state established "( sport = :$1 )" | awk '
+    /^[^ \t]/ { n++ }
+    { for (i = 1; i <= NF; i++) {
+        if ($i ~ /^bytes_acked:/) { split($i, a, ":"); out += a[2] }
+        if ($i ~ /^bytes_received:/) { split($i, a, ":"); in_ += a[2] } } }
+    END { printf "%d %d %d\n", n, out, in_ }'
+}
+
+# ---------------------------------------------------------------- servers
+# start_server KIND PORT LOG: sets SRV_PID (the process that serves: rtmp-serve or the nginx
+# worker) and SRV_MAIN (the one to stop).
+start_server() {
+  local kind=$1 port=$2 log=$3
+  if [ "$kind" = rtmp-serve ]; then
+    spawn "$log" taskset -c "$SERVER_CPU" "$BIN/rtmp-serve" --listen "127.0.0.1:$port" \
+      --chunk-size 4096 --log-level info
+    SRV_MAIN=$LAST_PID SRV_PID=$LAST_PID
+  else
+    local prefix=$WORK/nginx-$port
+    mkdir -p "$prefix/logs"
+    cat >"$prefix/nginx.conf" <<CONF
+load_module $NGINX_MODULE;
+$([ "$(id -u)" = 0 ] && echo "user root;")
+worker_processes 1;
+worker_rlimit_nofile $(ulimit -n);
+error_log $prefix/logs/error.log warn;
+pid $prefix/nginx.pid;
+events { worker_connections $(($(ulimit -n) - 64)); }
+rtmp { server { listen 127.0.0.1:$port; chunk_size 4096; application live { live on; } } }
+CONF
+    spawn "$log" taskset -c "$SERVER_CPU" nginx -c "$prefix/nginx.conf" -p "$prefix" \
+      -g "daemon off;"
+    SRV_MAIN=$LAST_PID SRV_PID=""
+    wait_for 10 worker_of "$SRV_MAIN" >/dev/null || return 1
+    SRV_PID=$(worker_of "$SRV_MAIN")
+    PIDS+=("$SRV_PID")
+  fi
+  wait_port "$port" 10
+}
+worker_of() { local w; w=$(pgrep -P "$1" | head -n 1); [ -n "$w" ] && echo "$w"; }
+
+stop_server() {
+  kill -TERM "$SRV_MAIN" 2>/dev/null
+  wait_for 10 exited "$SRV_MAIN" || kill -9 "$SRV_MAIN" 2>/dev/null
+  [ -n "$SRV_PID" ] && { wait_for 5 exited "$SRV_PID" || kill -9 "$SRV_PID" 2>/dev/null; }
+  wait "$SRV_MAIN" 2>/dev/null
+  return 0
+}
+
+# ---------------------------------------------------------------- one run
+# run_one KIND STREAM N: one server, one stream, N players; appends one JSON line to $RESULTS.
+run_one() {
+  local kind=$1 stream=$2 n=$3 file port url tag log
+  file=$(stream_file "$stream") || exit 1
+  port=$(free_port) url=rtmp://127.0.0.1:$port/live/bench
+  tag=$kind-$stream-$n log=$OUT/runs/$tag.log
+  say "$tag: starting"
+  start_server "$kind" "$port" "$log" || { say "$tag: server did not start"; return 1; }
+  spawn "$WORK/$tag.publish.log" taskset -c "$LOAD_CPU" "$PROBE" --publish "$file" --loop \
+    --duration 3600 "$url"
+  local pub=$LAST_PID
+  sleep 3 # a keyframe and a GOP are published; rtmp-serve's GOP cache is full
+  local rss0; rss0=$(status_kb "$SRV_PID" VmRSS)
+
+  spawn "$WORK/$tag.load.json" taskset -c "$LOAD_CPU" "$PROBE" --clients "$n" --duration 3600 \
+    --timeout 60 --format json "$url"
+  local load=$LAST_PID connect_s=$SECONDS
+  local deadline=$((SECONDS + 60))
+  while (($(sockets "$port" | cut -d' ' -f1) < n + 1)) && ((SECONDS < deadline)); do sleep 0.5; done
+  connect_s=$((SECONDS - connect_s))
+  sleep 3 # rtmp-serve's GOP bursts and the connect storm are over: the steady state starts
+
+  local t0 s0 l0 c0 b0 o0 x0 t1 s1 l1 c1 b1 o1 x1 w1
+  t0=$EPOCHREALTIME s0=$(cpu_ticks "$SRV_PID") l0=$(cpu_ticks "$load")
+  c0=$(cpu_busy "$SERVER_CPU") b0=$(cpu_busy "$LOAD_CPU")
+  read -r _ o0 x0 <<<"$(sockets "$port")"
+  sleep "$BENCH_SECONDS"
+  t1=$EPOCHREALTIME s1=$(cpu_ticks "$SRV_PID") l1=$(cpu_ticks "$load")
+  c1=$(cpu_busy "$SERVER_CPU") b1=$(cpu_busy "$LOAD_CPU")
+  read -r w1 o1 x1 <<<"$(sockets "$port")"
+
+  # Players that join the loaded server one at a time, 0.37 s apart (not in step with the GOP).
+  local j joins=()
+  for ((j = 0; j < BENCH_JOINS; j++)); do
+    taskset -c "$LOAD_CPU" "$PROBE" --format json --timeout 10 "$url" >"$WORK/$tag.join$j.json" \
+      2>/dev/null &
+    joins+=($!)
+    sleep 0.37
+  done
+  for j in "${joins[@]}"; do wait "$j"; done
+  local hwm; hwm=$(status_kb "$SRV_PID" VmHWM)
+
+  kill -INT "$load"
+  wait_for 30 exited "$load"
+  wait "$load" 2>/dev/null
+  sleep 1 # the server logs each closed session (with its drop count)
+  stop "$pub" 5
+  stop_server
+
+  local dropped=None slow=None
+  if [ "$kind" = rtmp-serve ]; then
+    dropped=$(awk '/session closed/ { for (i = 1; i <= NF; i++) if ($i ~ /^dropped_messages=/) {
+      split($i, a, "="); s += a[2] } } END { print s + 0 }' "$log")
+    slow=$(grep -c 'player too slow' "$log")
+  fi
+  local facts; facts=$(stream_facts "$file")
+  python3 - "$WORK/$tag.load.json" "$WORK/$tag".join*.json >>"$RESULTS" <<PY
+import json, sys
+def load(p):
+    try:
+        return json.load(open(p))
+    except Exception:
+        return None
+probe = load(sys.argv[1]) or {}
+joins = [j.get("timing", {}) for j in map(load, sys.argv[2:]) if j and j.get("result") == "ok"]
+kbit, msg_rate = map(float, "$facts".split())
+print(json.dumps({
+    "server": "$kind", "stream": "$stream", "players": $n, "stream_kbit_s": kbit,
+    "stream_msg_s": msg_rate, "window_s": $t1 - $t0, "hz": $HZ, "connect_s": $connect_s,
+    "server_ticks": $s1 - $s0, "load_ticks": $l1 - $l0,
+    "server_cpu_busy": $c1 - $c0, "load_cpu_busy": $b1 - $b0,
+    "sockets": $w1, "bytes_out": $o1 - $o0, "bytes_in": $x1 - $x0,
+    "rss_before_kb": int("${rss0:-0}"), "hwm_kb": int("${hwm:-0}"),
+    "dropped_messages": $dropped, "slow_warnings": $slow,
+    "joins_first_keyframe_ms": [t.get("first_keyframe_ms") for t in joins],
+    "joins_first_media_ms": [t.get("first_media_ms") for t in joins],
+    "probe": probe}))
+PY
+  [ -n "${BENCH_KEEP:-}" ] || rm -f "$log"
+  say "$tag: done ($w1 connections, players connected in ${connect_s} s)"
+}
+
+# ---------------------------------------------------------------- main
+say "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); server on CPU $SERVER_CPU, load tool on CPU $LOAD_CPU"
+REF_JSON=$OUT/reference-$STAMP.jsonl
+: >"$REF_JSON"
+for c in 1 1000; do
+  "$OUT/loopback_ref" --size 4096 --connections "$c" --seconds 3 --writer-cpu "$SERVER_CPU" \
+    --reader-cpu "$LOAD_CPU" >>"$REF_JSON" || die "loopback_ref failed"
+done
+for stream in $BENCH_STREAMS; do
+  for n in $BENCH_N; do
+    for kind in $BENCH_SERVERS; do run_one "$kind" "$stream" "$n"; done
+  done
+done
+python3 "$ROOT/tests/bench/table.py" "$RESULTS" "$REF_JSON" | tee "$OUT/table-$STAMP.md"
+say "results: $RESULTS, table: $OUT/table-$STAMP.md"
