@@ -48,7 +48,8 @@ gst_exit "$gst" 40; rc=$GST_RC
 check "rtmp2sink: gst-launch-1.0 publishes the 4 s file and exits 0 by itself (got $rc)" test "$rc" = 0
 check "rtmp2sink: the server logs the publish of live/gst" log_has "info publish .*stream=live/gst "
 check "rtmp2sink: GStreamer sent FCUnpublish and deleteStream with the stream name" \
-  grep -qE "Sending stop command 'deleteStream' for stream 'gst'" "$WORK/gst-pub.log"
+  bash -c "grep -q \"Serializing command 'FCUnpublish'\" '$WORK/gst-pub.log' &&
+    grep -q \"Sending stop command 'deleteStream' for stream 'gst'\" '$WORK/gst-pub.log'"
 pub_session=$(session_of "info publish .*stream=live/gst ")
 # A clean unpublish: deleteStream ends the publish before the socket closes, so the session's
 # close line names no stream still published and is no warning.
