@@ -28,11 +28,12 @@ check() {
 finish() { exit $((N_FAILED > 0)); }
 log() { echo "# $*" >&2; }
 
-# A TCP port on 127.0.0.1 that nothing listens on now.
+# A TCP port on 127.0.0.1 that nothing listens on now, outside the range the kernel gives
+# outgoing connections (a port there may be busy as a client end without a listener).
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % 22000))  # below the ephemeral range (32768+)
     (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return 0; }
   done
   return 1
