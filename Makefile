@@ -80,14 +80,16 @@ $(BUILD)/tests/tools/%: tests/integration/tools/%.cpp $(LIB_A)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_ALL) $(SAN_LD) -o $@ $< $(LIB_A) $(LDLIBS_ALL)
 
-# libFuzzer targets: the library is rebuilt with clang and instrumentation in build-fuzz/.
+# libFuzzer targets: the sans-IO core (the decoders of peer input) is rebuilt with clang and
+# instrumentation in build-fuzz/; the event-loop layers are not needed there.
+FUZZ_LIB_SRCS := $(sort $(wildcard lib/rtmp/*.cpp lib/media/*.cpp lib/url/*.cpp))
 FUZZ_FLAGS := -std=c++20 -O1 -g -Ilib -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -MMD -MP
 build-fuzz/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(PKG_CFLAGS) -c $< -o $@
-build-fuzz/bin/%_fuzz: build-fuzz/obj/tests/fuzz/%_fuzz.o $(LIB_SRCS:%.cpp=build-fuzz/obj/%.o)
+build-fuzz/bin/%_fuzz: build-fuzz/obj/tests/fuzz/%_fuzz.o $(FUZZ_LIB_SRCS:%.cpp=build-fuzz/obj/%.o)
 	@mkdir -p $(@D)
-	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS_ALL)
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ -lcrypto
 fuzz: $(FUZZ_BINS)
 
 # The whole suite: deps, release build, sanitizer build of the unit tests, fuzz smoke runs,
