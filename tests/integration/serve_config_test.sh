@@ -79,7 +79,8 @@ else
     check "IPv6: publish over [::1] is accepted" log_has "publish .*peer=\[::1\]:[0-9]+ .*stream=live/v6"
     check "IPv6: play over [::1] gets the file's streams" \
       same_streams "$FIXTURES/h264_aac.flv" "rtmp://[::1]:$port/live/v6"
-    timeout 60 "${FF[@]}" -v error -xerror -i "rtmp://[::1]:$port/live/v6" -t 2 -f null - \
+    timeout 60 "${FF[@]}" -v error -xerror -i "rtmp://[::1]:$port/live/v6" -t 2 \
+      -enc_time_base:v 1:1000 -f null - \
       2>"$WORK/v6-decode.err"
     rc=$?
     check "IPv6: ffmpeg decodes 2 s played over [::1] without error (exit $rc)" \
