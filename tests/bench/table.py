@@ -19,6 +19,8 @@ def figures(r):
     hz, window = r["hz"], r["window_s"]
     players = p.get("connected", 0)
     f = {"status": "ok"}
+    if r.get("killed"):
+        return {"status": "server stopped: its RSS passed BENCH_MAX_RSS_MB"}
     if players == 0:
         return {"status": "no player connected: %s" % (p.get("failures") or "load tool failed")}
     if players < r["players"]:
@@ -28,9 +30,9 @@ def figures(r):
     delivered = r["bytes_out"] / (players * r["bytes_in"]) if r["bytes_in"] else 0
     f["cpu_pct"] = 100 * cpu_s / window
     f["load_pct"] = 100 * load_s / window
-    # Time other processes (other engineers' builds) took from the two cores in the window.
-    f["noise_pct"] = (100 * (r["server_cpu_busy"] / hz - cpu_s) / window,
-                      100 * (r["load_cpu_busy"] / hz - load_s) / window)
+    # Time the server and the load tool were runnable but waited for their core (other work).
+    f["noise_pct"] = (100 * r["server_wait_ms"] / 1000 / window,
+                      100 * r["load_wait_ms"] / 1000 / window)
     f["delivered_pct"] = 100 * delivered
     if delivered < KEEP_UP:
         if cpu_s / window < SATURATED:
@@ -119,8 +121,8 @@ def main():
     noisy = [(k, f["noise_pct"]) for k, (_, f) in runs.items()
              if "noise_pct" in f and max(f["noise_pct"]) > 5]
     for (stream, n, server), (a, b) in noisy:
-        print("- note: other processes took %.0f%% of the server core and %.0f%% of the load "
-              "core during %s %s N=%d" % (a, b, server, stream, n))
+        print("- note: %s %s N=%d: the server waited for its core %.0f%% of the window, the load "
+              "tool %.0f%% (other work on the machine)" % (server, stream, n, a, b))
     print("- window %.1f s per run; CPU from /proc/PID/stat utime+stime; bytes from the server "
           "sockets' tcpi_bytes_acked (ss -ti); RSS per player = (VmHWM - VmRSS before players) / N"
           % window)
