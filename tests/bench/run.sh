@@ -46,6 +46,12 @@ die() { say "$*"; exit 1; }
 for t in "$BIN/rtmp-serve" "$PROBE" "$OUT/loopback_ref"; do
   [ -x "$t" ] || die "$t is not built (run make bench)"
 done
+# The tools are copied first: others may rebuild build/bin while the benchmark runs.
+mkdir -p "$OUT/bin"
+for t in rtmp-serve rtmp-probe; do
+  cp "$BIN/$t" "$OUT/bin/$t.tmp" && mv "$OUT/bin/$t.tmp" "$OUT/bin/$t" || die "cannot copy $t"
+done
+SERVE=$OUT/bin/rtmp-serve PROBE=$OUT/bin/rtmp-probe
 command -v taskset >/dev/null || die "taskset (util-linux) is missing"
 command -v ss >/dev/null || die "ss (iproute2) is missing"
 if [[ " $BENCH_SERVERS " == *" nginx "* ]] && ! { command -v nginx && [ -f "$NGINX_MODULE" ]; } >/dev/null; then
@@ -124,7 +130,7 @@ guarded_sleep() {
 start_server() {
   local kind=$1 port=$2 log=$3
   if [ "$kind" = rtmp-serve ]; then
-    spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$BIN/rtmp-serve" --listen "127.0.0.1:$port" \
+    spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$SERVE" --listen "127.0.0.1:$port" \
       --chunk-size 4096 --log-level info
     SRV_MAIN=$LAST_PID SRV_PID=$LAST_PID
   else
@@ -247,6 +253,7 @@ PY
 
 # ---------------------------------------------------------------- main
 say "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); server on CPU $SERVER_CPU, load tool on CPU $LOAD_CPU"
+say "rtmpkit $(git -C "$ROOT" describe --always --dirty 2>/dev/null), rtmp-serve built $(date -u -r "$SERVE" +%FT%TZ), $(nginx -v 2>&1 | cut -d: -f2- | sed 's/^ //')"
 REF_JSON=$OUT/reference-$STAMP.jsonl
 : >"$REF_JSON"
 for c in 1 1000; do
