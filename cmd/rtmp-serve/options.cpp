@@ -41,9 +41,13 @@ cli::DocInfo doc_info() {
         "than 60 s), where the next message is placed 1 ms after the latest timestamp sent. "
         "Within a track (audio, video, data) a timestamp never decreases: a smaller one is "
         "raised to the track's last.",
-        "When a publisher goes away its players get StreamEOF and "
-        "NetStream.Play.UnpublishNotify and stay connected; when it comes back they get "
-        "StreamBegin, NetStream.Play.PublishNotify and the new sequence headers.",
+        "When a publisher goes away its players stay connected. If a publisher of the stream "
+        "comes back within unpublish_notify_delay (default 5 s: an OBS auto-reconnect, a "
+        "restarted encoder), players just continue with its sequence headers from its first "
+        "keyframe, timestamps continuing. Otherwise they then get StreamEOF and "
+        "NetStream.Play.UnpublishNotify (ffmpeg and VLC end playback there; rtmpdump, GStreamer "
+        "and Flash-style players keep waiting) and, when a publisher returns, StreamBegin, "
+        "NetStream.Play.PublishNotify and the new sequence headers.",
         "Playback controls (the Flashphoner WCS names): rtmp_send_video_first makes the first "
         "media of each player video (sequence header, then a keyframe), holding audio back; a "
         "stream without video then sends that player no audio, and the log says so once. The "

@@ -33,6 +33,11 @@ std::vector<Setting> settings_of(Config& c) {
          "how long a play waits for its publisher before NetStream.Play.StreamNotFound; 0 waits "
          "while the player stays connected",
          &c.play_wait_timeout, {}, true},
+        {"unpublish_notify_delay",
+         "when a publisher leaves, its players get StreamEOF and NetStream.Play.UnpublishNotify "
+         "after this long, unless a publisher of the stream comes back first (then they just "
+         "continue: ffmpeg and VLC end playback on UnpublishNotify); 0 tells them at once",
+         &c.unpublish_notify_delay, {}, true},
         {"chunk_size", "outgoing chunk size announced to every peer (128..16777215)", &c.chunk_size,
          {}},
         {"max_message_size", "largest message accepted from a peer, in bytes", &c.max_message_size,

@@ -45,6 +45,8 @@ void Server::make_hook_client() {
 Server::~Server() {
     for (auto* l : listeners_) evconnlistener_free(l);
     sessions_.clear();
+    for (auto& [key, t] : unpublish_timers_) event_free(t->ev);
+    unpublish_timers_.clear();
     hooks_.reset();
     retired_hooks_.clear();
     if (reap_) event_free(reap_);
@@ -122,6 +124,7 @@ Stream* Server::find_stream(const std::string& app, const std::string& name) {
 
 void Server::release_if_idle(Stream& stream) {
     if (!stream.idle()) return;
+    cancel_unpublish_timer(stream);
     publishers_.erase(&stream);
     streams_.erase(stream.key());
 }
@@ -132,8 +135,49 @@ Session* Server::publisher_of(const Stream& stream) {
 }
 
 void Server::set_publisher(const Stream& stream, Session* session) {
-    if (session) publishers_[&stream] = session;
-    else publishers_.erase(&stream);
+    if (session) {
+        publishers_[&stream] = session;
+        cancel_unpublish_timer(stream);
+    } else {
+        publishers_.erase(&stream);
+    }
+}
+
+void Server::publisher_left(Stream& stream) {
+    const long long delay = duration_ms(config_->unpublish_notify_delay);
+    if (delay <= 0 || stopping_) {
+        stream.notify_unpublished();
+        return;
+    }
+    cancel_unpublish_timer(stream);
+    auto t = std::make_unique<UnpublishTimer>();
+    t->server = this;
+    t->key = stream.key();
+    t->ev = evtimer_new(base_, &Server::on_unpublish_timer, t.get());
+    timeval tv{time_t(delay / 1000), suseconds_t((delay % 1000) * 1000)};
+    evtimer_add(t->ev, &tv);
+    unpublish_timers_[stream.key()] = std::move(t);
+}
+
+void Server::cancel_unpublish_timer(const Stream& stream) {
+    auto it = unpublish_timers_.find(stream.key());
+    if (it == unpublish_timers_.end()) return;
+    event_free(it->second->ev);
+    unpublish_timers_.erase(it);
+}
+
+void Server::on_unpublish_timer(evutil_socket_t, short, void* arg) {
+    auto* t = static_cast<UnpublishTimer*>(arg);
+    Server* s = t->server;
+    const std::string key = t->key;
+    auto it = s->unpublish_timers_.find(key);
+    if (it != s->unpublish_timers_.end()) {
+        event_free(it->second->ev);
+        s->unpublish_timers_.erase(it);  // t is gone from here on
+    }
+    auto stream = s->streams_.find(key);
+    if (stream != s->streams_.end() && !stream->second->has_publisher())
+        stream->second->notify_unpublished();
 }
 
 void Server::schedule_close(Session* session) {

@@ -41,6 +41,9 @@ public:
     // The session that publishes a stream, for publish_conflict: replace.
     Session* publisher_of(const Stream& stream);
     void set_publisher(const Stream& stream, Session* session);
+    // The stream's publisher left: its players are told after unpublish_notify_delay unless a
+    // publisher comes back first (a reconnecting OBS, a restarted ffmpeg).
+    void publisher_left(Stream& stream);
 
     // Deletes the session at the next loop turn, so no caller's stack still uses it.
     void schedule_close(Session* session);
@@ -55,6 +58,14 @@ private:
     static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* self);
     static void on_reap(evutil_socket_t, short, void* self);
     static void on_grace_timeout(evutil_socket_t, short, void* self);
+    static void on_unpublish_timer(evutil_socket_t, short, void* arg);
+    void cancel_unpublish_timer(const Stream& stream);
+    struct UnpublishTimer {
+        Server* server;
+        std::string key;
+        event* ev;
+    };
+    std::map<std::string, std::unique_ptr<UnpublishTimer>> unpublish_timers_;
 
     event_base* base_;
     std::shared_ptr<const Config> config_;

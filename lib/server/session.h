@@ -43,7 +43,7 @@ public:
 
     // Player
     void send_media(const MediaPtr& message) override;
-    void on_publish_start(Stream& stream) override;
+    void on_publish_start(Stream& stream, bool resumed) override;
     void on_publish_stop(Stream& stream) override;
 
     // Server shutdown: tell the peer its stream ends, then close once the bytes are out.

@@ -416,6 +416,7 @@ void Session::stop_publishing() {
         }
         server_.set_publisher(*s, nullptr);
         s->stop_publishing();
+        server_.publisher_left(*s);
         net::logger().info("unpublish", {{"session", std::to_string(id_)}, {"stream", s->key()}});
     }
     server_.release_if_idle(*s);

@@ -98,11 +98,14 @@ void Session::write_media(const MediaMessage& m) {
     queue_.queued(evbuffer_get_length(out) - before, m.timestamp, m.is_header());
 }
 
-void Session::on_publish_start(Stream& stream) {
+void Session::on_publish_start(Stream& stream, bool resumed) {
     if (closing_ || flushing_) return;
-    send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
-    send_status(play_stream_id_, "status", rtmp::status::kPlayPublishNotify,
-                stream.name() + " is now published.");
+    if (resumed) {
+        send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
+        send_status(play_stream_id_, "status", rtmp::status::kPlayPublishNotify,
+                    stream.name() + " is now published.");
+    }
+    // Either way the new publisher's headers and keyframe come next; nothing before them.
     queue_.wait_for_keyframe();
     video_started_ = false;
     held_audio_header_.reset();

@@ -18,12 +18,17 @@ void Stream::start_publishing(const void* owner) {
     gop_open_ = false;
     info_ = StreamInfo{};
     aac_config_.reset();
+    const bool resumed = players_told_stop_;
+    players_told_stop_ = false;
     std::vector<Player*> snapshot = players_;
-    for (Player* p : snapshot) p->on_publish_start(*this);
+    for (Player* p : snapshot) p->on_publish_start(*this, resumed);
 }
 
-void Stream::stop_publishing() {
-    publisher_ = nullptr;
+void Stream::stop_publishing() { publisher_ = nullptr; }
+
+void Stream::notify_unpublished() {
+    if (publisher_ || players_told_stop_) return;
+    players_told_stop_ = true;
     std::vector<Player*> snapshot = players_;
     for (Player* p : snapshot) p->on_publish_stop(*this);
 }

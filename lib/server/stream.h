@@ -22,7 +22,8 @@ class Player {
 public:
     virtual ~Player() = default;
     virtual void send_media(const MediaPtr& message) = 0;
-    virtual void on_publish_start(Stream& stream) = 0;
+    // `resumed`: the player had been told the stream stopped (UnpublishNotify).
+    virtual void on_publish_start(Stream& stream, bool resumed) = 0;
     virtual void on_publish_stop(Stream& stream) = 0;
 };
 
@@ -63,7 +64,10 @@ public:
     bool has_publisher() const { return publisher_ != nullptr; }
     const void* publisher() const { return publisher_; }
     void start_publishing(const void* owner);
-    void stop_publishing();  // players are told and kept
+    // The publisher left. Players are kept and told only by notify_unpublished(), which the
+    // server calls after unpublish_notify_delay unless a publisher came back meanwhile.
+    void stop_publishing();
+    void notify_unpublished();
 
     void add_player(Player* p);
     void remove_player(Player* p);
@@ -89,6 +93,7 @@ private:
     std::uint32_t chunk_size_;
     GopLimits gop_limits_;
     const void* publisher_ = nullptr;
+    bool players_told_stop_ = false;
     std::vector<Player*> players_;
     TimestampNormalizer timestamps_;
     MediaPtr metadata_, video_header_, audio_header_;

@@ -15,6 +15,7 @@ cleanup() {
   sleep 0.2
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+  [ -z "${KEEP_WORK:-}" ] || echo "# kept $WORK" >&2
 }
 trap cleanup EXIT
 

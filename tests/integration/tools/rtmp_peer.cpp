@@ -209,6 +209,7 @@ void print_message(const rtmp::Message& m) {
         std::printf("%s %u %zu %s\n", video ? "video" : "audio", m.timestamp, m.payload.size(),
                     kind);
     }
+    std::fflush(stdout);  // tests read this output while the peer runs
 }
 
 int play(int fd, const Options& o) {
