@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test rtmpkit has and prints one "N passed, N failed" line at the end.
 # Unit suites (release and ASan/UBSan builds), fuzz smoke runs, integration scripts.
-# Usage: tests/run.sh [unit|asan|fuzz|integration ...]   (default: all of them)
+# Usage: tests/run.sh [unit|asan|fuzz|docs|integration ...]   (default: all of them)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-5}
 passed=0 failed=0 failures=()
 kinds=("$@")
-((${#kinds[@]})) || kinds=(unit asan fuzz integration)
+((${#kinds[@]})) || kinds=(unit asan fuzz docs integration)
 
 record() { # name status
   if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS $1"
@@ -67,6 +67,10 @@ for k in "${kinds[@]}"; do
     asan) run_units build-asan/tests asan ;;
     fuzz) run_fuzz ;;
     integration) run_integration ;;
+    docs) # man pages, completions and the example config match the tools' own definitions
+      scripts/gen-docs.sh build/bin --check >build/docs-check.log 2>&1
+      rc=$?; ((rc)) && tail -n 40 build/docs-check.log
+      record "docs: man pages, completions and examples are current" $rc ;;
     *) echo "tests/run.sh: unknown kind $k" >&2; exit 2 ;;
   esac
 done
