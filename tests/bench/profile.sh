@@ -27,6 +27,11 @@ spawn "$WORK/load.json" taskset -c 1 "$PROBE" --clients "$N" --duration 3600 --t
 LOAD=$LAST_PID
 sleep $((5 + N / 1000))
 
+# System calls per second: what the event loop does per message and per player.
+perf stat -x, -e 'syscalls:sys_enter_writev,syscalls:sys_enter_write,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_read,syscalls:sys_enter_recvfrom' \
+  -p "$SERVE_PID" -- sleep 5 2>&1 | awk -F, '{ printf "%-40s %10.0f /s\n", $3, $1 / 5 }' |
+  tee "$OUT/syscalls-$N.txt"
+
 # DWARF unwinding: the build has no frame pointers. 16 KiB of stack per sample is enough for
 # libevent callbacks into the session code.
 perf record -q -F 999 --call-graph dwarf,16384 -p "$SERVE_PID" -o "$OUT/perf-$N.data" -- sleep "$SECS" \
