@@ -38,6 +38,11 @@ std::vector<Setting> settings_of(Config& c) {
          "after this long, unless a publisher of the stream comes back first (then they just "
          "continue: ffmpeg and VLC end playback on UnpublishNotify); 0 tells them at once",
          &c.unpublish_notify_delay, {}, true},
+        {"write_coalesce",
+         "how long a player's bytes may wait to be sent together in one writev; 0 sends what one "
+         "event-loop turn queued at its end. Longer saves system calls with many players, at "
+         "that much latency (a new player's first bytes are never held)",
+         &c.write_coalesce, {}, true},
         {"chunk_size", "outgoing chunk size announced to every peer (128..16777215)", &c.chunk_size,
          {}},
         {"max_message_size", "largest message accepted from a peer, in bytes", &c.max_message_size,

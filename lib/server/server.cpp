@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "net/address.h"
@@ -18,6 +19,7 @@ namespace server {
 Server::Server(event_base* base, Config config)
     : base_(base), config_(std::make_shared<const Config>(std::move(config))) {
     reap_ = event_new(base_, -1, 0, &Server::on_reap, this);
+    flush_ = event_new(base_, -1, 0, &Server::on_flush, this);
     make_hook_client();
 }
 
@@ -50,6 +52,7 @@ Server::~Server() {
     hooks_.reset();
     retired_hooks_.clear();
     if (reap_) event_free(reap_);
+    if (flush_) event_free(flush_);
     if (grace_) event_free(grace_);
 }
 
@@ -183,6 +186,37 @@ void Server::on_unpublish_timer(evutil_socket_t, short, void* arg) {
 void Server::schedule_close(Session* session) {
     to_close_.push_back(session);
     event_active(reap_, 0, 0);
+}
+
+void Server::schedule_flush(Session* session) {
+    to_flush_.push_back(session);
+    if (flush_pending_) return;
+    flush_pending_ = true;
+    const long long delay = duration_ms(config_->write_coalesce);
+    if (delay <= 0) {
+        event_active(flush_, 0, 0);  // after the callbacks of this loop turn
+    } else {
+        timeval tv{time_t(delay / 1000), suseconds_t((delay % 1000) * 1000)};
+        evtimer_add(flush_, &tv);
+    }
+}
+
+void Server::forget_flush(Session* session) {
+    to_flush_.erase(std::remove(to_flush_.begin(), to_flush_.end(), session), to_flush_.end());
+}
+
+void Server::on_flush(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<Server*>(self);
+    s->flush_pending_ = false;
+    std::vector<Session*> batch;
+    batch.swap(s->to_flush_);
+    for (Session* session : batch) session->flush();
+}
+
+long long Server::now_ms() const {
+    timeval tv{};
+    event_base_gettimeofday_cached(base_, &tv);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
 void Server::on_reap(evutil_socket_t, short, void* self) {

@@ -47,6 +47,11 @@ public:
 
     // Deletes the session at the next loop turn, so no caller's stack still uses it.
     void schedule_close(Session* session);
+    // Player output: `session` has bytes to send; they go out when the loop turn ends (or after
+    // write_coalesce). forget_flush() when the session closes first.
+    void schedule_flush(Session* session);
+    void forget_flush(Session* session);
+    long long now_ms() const;
 
     std::size_t session_count() const { return sessions_.size(); }
 
@@ -57,6 +62,10 @@ public:
 private:
     static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* self);
     static void on_reap(evutil_socket_t, short, void* self);
+    static void on_flush(evutil_socket_t, short, void* self);
+    std::vector<Session*> to_flush_;
+    event* flush_ = nullptr;
+    bool flush_pending_ = false;
     static void on_grace_timeout(evutil_socket_t, short, void* self);
     static void on_unpublish_timer(evutil_socket_t, short, void* arg);
     void cancel_unpublish_timer(const Stream& stream);

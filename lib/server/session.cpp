@@ -54,8 +54,11 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
 
 Session::~Session() {
     if (hook_ticket_ && hook_client_) hook_client_->cancel(hook_ticket_);
+    if (flush_requested_) server_.forget_flush(this);
     stop_publishing();
     stop_playing();
+    if (writable_) event_free(writable_);
+    if (stall_timer_) event_free(stall_timer_);
     if (timer_) event_free(timer_);
     if (bev_) bufferevent_free(bev_);
 }
@@ -166,6 +169,7 @@ void Session::send(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_i
     scratch_.clear();
     encoder_.encode(h, payload, scratch_);
     bufferevent_write(bev_, scratch_.data(), scratch_.size());
+    request_flush();
 }
 
 void Session::send_control(rtmp::MessageType type, const util::Bytes& payload) {
@@ -208,6 +212,12 @@ void Session::close(const std::string& reason, bool error) {
                                                "DISCONNECTED", reason));
     }
     evtimer_del(timer_);
+    if (flush_requested_) {
+        server_.forget_flush(this);
+        flush_requested_ = false;
+    }
+    if (writable_) event_del(writable_);
+    if (stall_timer_) evtimer_del(stall_timer_);
     bufferevent_disable(bev_, EV_READ | EV_WRITE);
     server_.schedule_close(this);
 }
@@ -226,6 +236,7 @@ void Session::close_after_flush(const std::string& reason, bool error) {
     pending_close_error_ = error;
     timer_purpose_ = TimerPurpose::Flush;
     arm_timer(2000);
+    request_flush();
 }
 
 void Session::shut_down() {

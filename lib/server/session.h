@@ -101,6 +101,19 @@ private:
     void send_status(std::uint32_t stream_id, std::string_view level, std::string_view code,
                      std::string_view description);
     void write_media(const MediaMessage& m);
+
+    // Player output (session_output.cpp). A player's socket is written by the session itself,
+    // not by the bufferevent: everything queued during one event-loop turn (or one
+    // write_coalesce period) goes out in one writev, and the socket is watched for writability
+    // only while a write could not finish.
+public:
+    void flush();  // called by the server for sessions that asked for it
+private:
+    void enter_player_output();
+    void request_flush();
+    void arm_stall_timer();
+    static void on_writable(evutil_socket_t, short, void* self);
+    static void on_stall_timer(evutil_socket_t, short, void* self);
     void write_silenced(const MediaMessage& m);
 
     // Ends the session now (nothing more is sent).
@@ -152,6 +165,12 @@ private:
     bool video_first_logged_ = false;
     MediaPtr held_audio_header_;       // rtmp_send_video_first: sent after the first keyframe
     std::uint64_t drops_logged_ = 0;
+    bool player_output_ = false;   // writes are ours (see flush())
+    bool flush_requested_ = false;
+    bool want_writable_ = false;   // the last write met a full socket buffer
+    event* writable_ = nullptr;    // added while the socket buffer is full
+    event* stall_timer_ = nullptr;
+    long long last_progress_ms_ = 0;
 
     // Hooks: while a decision is pending, later messages wait in pending_.
     hook::HookClient* hook_client_ = nullptr;

@@ -327,9 +327,7 @@ void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint3
     play_name_ = name;
     play_params_ = where.stream_params;
     queue_.wait_for_keyframe();
-    const long long wt = duration_ms(config_->write_timeout);
-    timeval wtv{time_t(wt / 1000), suseconds_t((wt % 1000) * 1000)};
-    bufferevent_set_timeouts(bev_, nullptr, wt > 0 ? &wtv : nullptr);
+    enter_player_output();
 
     send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
     send_status(stream_id, "status", rtmp::status::kPlayReset, "Playing and resetting " + name + ".");
@@ -350,6 +348,7 @@ void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint3
     }
     if (stream.has_publisher()) {
         stream.replay_to(*this);
+        flush();  // a new player's first picture is never held back by write_coalesce
     } else {
         const long long wait = duration_ms(config_->play_wait_timeout);
         if (wait > 0) {

@@ -76,6 +76,7 @@ void Session::write_silenced(const MediaMessage& m) {
     rtmp::encode_message_absolute(h, *silent, encoder_.chunk_size(), scratch_);
     evbuffer_add(out, scratch_.data(), scratch_.size());
     queue_.queued(evbuffer_get_length(out) - before, m.timestamp, m.is_header());
+    request_flush();
 }
 
 void Session::write_media(const MediaMessage& m) {
@@ -96,6 +97,7 @@ void Session::write_media(const MediaMessage& m) {
         evbuffer_add(out, scratch_.data(), scratch_.size());
     }
     queue_.queued(evbuffer_get_length(out) - before, m.timestamp, m.is_header());
+    request_flush();
 }
 
 void Session::on_publish_start(Stream& stream, bool resumed) {

@@ -1,0 +1,89 @@
+// Player output: the session writes its own socket. Fan-out appends references to shared chunks
+// to the output buffer and asks the server for a flush; the flush writes everything queued with
+// writev (evbuffer_write) once per loop turn, and only a socket that is full gets a write watch
+// until it drains (so a player that keeps up costs no epoll_ctl per message). A write that makes
+// no progress for write_timeout closes the player.
+#include <event2/buffer.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server/server.h"
+#include "server/session.h"
+
+namespace server {
+
+void Session::enter_player_output() {
+    if (player_output_) return;
+    player_output_ = true;
+    bufferevent_disable(bev_, EV_WRITE);
+    bufferevent_set_timeouts(bev_, nullptr, nullptr);
+    // A socket bufferevent freezes the start of its output so that only it drains it; from here
+    // on this session drains it instead.
+    evbuffer_unfreeze(bufferevent_get_output(bev_), 1);
+    const evutil_socket_t fd = bufferevent_getfd(bev_);
+    // Level-triggered: libevent does not mix edge- and level-triggered events on one socket,
+    // and the bufferevent still reads it.
+    writable_ = event_new(server_.base(), fd, EV_WRITE | EV_PERSIST, &Session::on_writable, this);
+    stall_timer_ = evtimer_new(server_.base(), &Session::on_stall_timer, this);
+    last_progress_ms_ = server_.now_ms();
+}
+
+void Session::request_flush() {
+    if (!player_output_ || flush_requested_ || closing_) return;
+    flush_requested_ = true;
+    server_.schedule_flush(this);
+}
+
+void Session::flush() {
+    flush_requested_ = false;
+    if (closing_) return;
+    evbuffer* out = bufferevent_get_output(bev_);
+    const evutil_socket_t fd = bufferevent_getfd(bev_);
+    while (evbuffer_get_length(out) > 0) {
+        const int n = evbuffer_write(out, fd);
+        if (n > 0) {
+            last_progress_ms_ = server_.now_ms();
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (!want_writable_) event_add(writable_, nullptr);
+            want_writable_ = true;  // on_writable() continues when the peer takes bytes
+            arm_stall_timer();
+            return;
+        }
+        close(std::string("write failed: ") + (n < 0 ? std::strerror(errno) : "closed"), false);
+        return;
+    }
+    if (want_writable_) event_del(writable_);
+    want_writable_ = false;
+    if (stall_timer_) evtimer_del(stall_timer_);
+    if (flushing_) close(pending_close_reason_, pending_close_error_);
+}
+
+void Session::on_writable(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<Session*>(self);
+    if (s->want_writable_) s->flush();
+}
+
+void Session::arm_stall_timer() {
+    const long long limit = duration_ms(config_->write_timeout);
+    if (limit <= 0 || evtimer_pending(stall_timer_, nullptr)) return;
+    const long long left = last_progress_ms_ + limit - server_.now_ms();
+    const long long ms = left > 0 ? left : 1;
+    timeval tv{time_t(ms / 1000), suseconds_t((ms % 1000) * 1000)};
+    evtimer_add(stall_timer_, &tv);
+}
+
+void Session::on_stall_timer(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<Session*>(self);
+    if (s->closing_ || !s->want_writable_) return;
+    const long long limit = duration_ms(s->config_->write_timeout);
+    if (s->server_.now_ms() - s->last_progress_ms_ >= limit) {
+        s->close("write timeout: the peer took no bytes for " + s->config_->write_timeout, true);
+    } else {
+        s->arm_stall_timer();  // progress was made since the timer was set
+    }
+}
+
+}  // namespace server
