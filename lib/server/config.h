@@ -26,7 +26,7 @@ struct Config {
     std::string write_timeout = "30s";
     std::string play_wait_timeout = "0";
     std::string unpublish_notify_delay = "5s";
-    std::string write_coalesce = "0";
+    std::string write_coalesce = "50ms";
     int chunk_size = 4096;
     int max_message_size = 16 * 1024 * 1024;
     bool gop_cache = true;

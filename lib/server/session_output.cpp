@@ -21,6 +21,8 @@ void Session::enter_player_output() {
     // A socket bufferevent freezes the start of its output so that only it drains it; from here
     // on this session drains it instead.
     evbuffer_unfreeze(bufferevent_get_output(bev_), 1);
+    // A player only sends acknowledgements and pings: small reads keep its input buffer small.
+    bufferevent_set_max_single_read(bev_, 2048);
     const evutil_socket_t fd = bufferevent_getfd(bev_);
     // Level-triggered: libevent does not mix edge- and level-triggered events on one socket,
     // and the bufferevent still reads it.

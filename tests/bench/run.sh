@@ -32,6 +32,7 @@ BENCH_JOINS=${BENCH_JOINS:-5}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
 MAX_RSS_MB=${BENCH_MAX_RSS_MB:-8192}
+BENCH_SERVE_ARGS=${BENCH_SERVE_ARGS:-}  # extra rtmp-serve flags, e.g. --write-coalesce 50ms
 NGINX_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 PROBE=$BIN/rtmp-probe
 HZ=$(getconf CLK_TCK)
@@ -131,7 +132,7 @@ start_server() {
   local kind=$1 port=$2 log=$3
   if [ "$kind" = rtmp-serve ]; then
     spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$SERVE" --listen "127.0.0.1:$port" \
-      --chunk-size 4096 --log-level info
+      --chunk-size 4096 --log-level info $BENCH_SERVE_ARGS
     SRV_MAIN=$LAST_PID SRV_PID=$LAST_PID
   else
     local prefix=$WORK/nginx-$port
