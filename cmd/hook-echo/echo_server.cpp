@@ -45,17 +45,6 @@ struct Server {
     std::set<Pending*> pending;
 };
 
-std::string now_iso8601() {
-    timeval tv{};
-    gettimeofday(&tv, nullptr);
-    tm t{};
-    gmtime_r(&tv.tv_sec, &t);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900,
-                  t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, int(tv.tv_usec / 1000));
-    return buf;
-}
-
 const char* command_name(evhttp_cmd_type cmd) {
     switch (cmd) {
         case EVHTTP_REQ_GET: return "GET";
@@ -97,7 +86,7 @@ std::string peer_of(evhttp_request* req) {
 void print_line(Server& s, const Request& r, const Answer& a) {
     // ordered_json: the line's fields, and the body's, stay in the order written / received.
     nlohmann::ordered_json line;
-    line["time"] = now_iso8601();
+    line["time"] = net::now_iso8601();
     line["method"] = a.method;
     line["app"] = a.app;
     line["status"] = a.status;

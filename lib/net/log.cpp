@@ -20,6 +20,8 @@ const char* level_name(LogLevel l) {
     return "info";
 }
 
+}  // namespace
+
 std::string now_iso8601() {
     timeval tv{};
     gettimeofday(&tv, nullptr);
@@ -30,6 +32,8 @@ std::string now_iso8601() {
                   t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, int(tv.tv_usec / 1000));
     return buf;
 }
+
+namespace {
 
 // Quotes a value for human lines only when it would be ambiguous unquoted.
 std::string human_value(const std::string& v) {

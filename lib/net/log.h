@@ -36,4 +36,7 @@ private:
 
 Logger& logger();
 
+// The wall clock as "2026-11-25T22:30:00.123Z" (UTC, milliseconds), as log lines carry it.
+std::string now_iso8601();
+
 }  // namespace net
