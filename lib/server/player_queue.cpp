@@ -4,6 +4,10 @@
 namespace server {
 
 void PlayerQueue::forget_sent(std::size_t unsent) {
+    if (unsent == 0) {  // all sent: the common case for a player that keeps up
+        marks_.clear();
+        return;
+    }
     const std::uint64_t sent = enqueued_total_ - std::min<std::uint64_t>(unsent, enqueued_total_);
     while (!marks_.empty() && marks_.front().end <= sent) marks_.pop_front();
 }

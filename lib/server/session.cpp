@@ -37,6 +37,7 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
       config_(std::move(config)),
       id_(id),
       bev_(bev),
+      out_(bufferevent_get_output(bev)),
       peer_(std::move(peer)),
       local_(std::move(local)),
       handshake_(random_fill, 0),
@@ -228,7 +229,7 @@ void Session::close_after_flush(const std::string& reason, bool error) {
     stop_publishing();
     stop_playing();
     bufferevent_disable(bev_, EV_READ);
-    if (evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
+    if (evbuffer_get_length(out_) == 0) {
         close(reason, error);
         return;
     }

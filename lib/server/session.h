@@ -126,6 +126,7 @@ private:
     std::shared_ptr<const Config> config_;
     std::uint64_t id_;
     bufferevent* bev_;
+    evbuffer* out_;  // bev_'s output, looked up once: the fan-out touches it per message
     event* timer_ = nullptr;
     std::string peer_, local_;
 

@@ -25,7 +25,7 @@ void Session::send_media(const MediaPtr& m) {
         }
     }
 
-    evbuffer* out = bufferevent_get_output(bev_);
+    evbuffer* out = out_;
     const std::size_t unsent = evbuffer_get_length(out);
     if (!queue_.admit(*m, unsent)) {
         const std::uint64_t dropped = queue_.dropped_messages();
@@ -65,7 +65,7 @@ void Session::write_silenced(const MediaMessage& m) {
         }
         return;
     }
-    evbuffer* out = bufferevent_get_output(bev_);
+    evbuffer* out = out_;
     const std::size_t before = evbuffer_get_length(out);
     rtmp::MessageHeader h;
     h.csid = csid_for_type(m.type);
@@ -81,7 +81,7 @@ void Session::write_silenced(const MediaMessage& m) {
 
 void Session::write_media(const MediaMessage& m) {
     if (suppress_sound_ && m.is_audio()) return write_silenced(m);
-    evbuffer* out = bufferevent_get_output(bev_);
+    evbuffer* out = out_;
     const std::size_t before = evbuffer_get_length(out);
     if (play_stream_id_ == kSharedStreamId) {
         m.chunks->append_to(out);

@@ -20,7 +20,7 @@ void Session::enter_player_output() {
     bufferevent_set_timeouts(bev_, nullptr, nullptr);
     // A socket bufferevent freezes the start of its output so that only it drains it; from here
     // on this session drains it instead.
-    evbuffer_unfreeze(bufferevent_get_output(bev_), 1);
+    evbuffer_unfreeze(out_, 1);
     // A player only sends acknowledgements and pings: small reads keep its input buffer small.
     bufferevent_set_max_single_read(bev_, 2048);
     const evutil_socket_t fd = bufferevent_getfd(bev_);
@@ -40,7 +40,7 @@ void Session::request_flush() {
 void Session::flush() {
     flush_requested_ = false;
     if (closing_) return;
-    evbuffer* out = bufferevent_get_output(bev_);
+    evbuffer* out = out_;
     const evutil_socket_t fd = bufferevent_getfd(bev_);
     while (evbuffer_get_length(out) > 0) {
         const int n = evbuffer_write(out, fd);
