@@ -34,14 +34,6 @@ enum Marker : std::uint8_t {
     kAvmPlus = 0x11,
 };
 
-bool read_double(util::Reader& r, double& out) {
-    std::uint32_t hi, lo;
-    if (!r.be32(hi) || !r.be32(lo)) return false;
-    std::uint64_t bits = (std::uint64_t(hi) << 32) | lo;
-    std::memcpy(&out, &bits, sizeof out);
-    return true;
-}
-
 }  // namespace
 
 const char* to_string(AmfErrc code) {
@@ -148,7 +140,7 @@ bool Decoder::amf0_value(util::Reader& r, int depth, Value& out) {
     switch (marker) {
         case kNumber: {
             double d;
-            if (!read_double(r, d)) return fail(AmfErrc::Truncated);
+            if (!r.be_double(d)) return fail(AmfErrc::Truncated);
             out = Value::number(d);
             return true;
         }
@@ -213,7 +205,7 @@ bool Decoder::amf0_value(util::Reader& r, int depth, Value& out) {
         case kDate: {
             double ms;
             std::uint32_t tz;
-            if (!read_double(r, ms) || !r.be16(tz)) return fail(AmfErrc::Truncated);
+            if (!r.be_double(ms) || !r.be16(tz)) return fail(AmfErrc::Truncated);
             out = Value::date(ms, std::int16_t(std::uint16_t(tz)));
             return true;
         }

@@ -27,14 +27,6 @@ enum Amf3Marker : std::uint8_t {
     kByteArray = 0x0C,
 };
 
-bool read_double(util::Reader& r, double& out) {
-    std::uint32_t hi, lo;
-    if (!r.be32(hi) || !r.be32(lo)) return false;
-    std::uint64_t bits = (std::uint64_t(hi) << 32) | lo;
-    std::memcpy(&out, &bits, sizeof out);
-    return true;
-}
-
 }  // namespace
 
 void Decoder::reset_amf3_tables() {
@@ -180,7 +172,7 @@ bool Decoder::amf3_value(util::Reader& r, int depth, Value& out) {
         }
         case kDouble: {
             double d;
-            if (!read_double(r, d)) return fail(AmfErrc::Truncated);
+            if (!r.be_double(d)) return fail(AmfErrc::Truncated);
             out = Value::number(d);
             return true;
         }
@@ -195,7 +187,7 @@ bool Decoder::amf3_value(util::Reader& r, int depth, Value& out) {
             double ms;
             if (!amf3_u29(r, head)) return false;
             if (!(head & 1)) return fail(AmfErrc::UnsupportedAmf3);  // object reference
-            if (!read_double(r, ms)) return fail(AmfErrc::Truncated);
+            if (!r.be_double(ms)) return fail(AmfErrc::Truncated);
             out = Value::date(ms);
             return true;
         }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -86,6 +87,14 @@ public:
     bool be16(std::uint32_t& v) { return fixed(2, v, read_be16); }
     bool be24(std::uint32_t& v) { return fixed(3, v, read_be24); }
     bool be32(std::uint32_t& v) { return fixed(4, v, read_be32); }
+    // An IEEE 754 double in network byte order (AMF numbers and dates).
+    bool be_double(double& v) {
+        std::uint32_t hi, lo;
+        if (remaining() < 8 || !be32(hi) || !be32(lo)) return false;
+        const std::uint64_t bits = (std::uint64_t(hi) << 32) | lo;
+        std::memcpy(&v, &bits, sizeof v);
+        return true;
+    }
     bool bytes(std::size_t n, ByteView& out) {
         if (remaining() < n) return false;
         out = data_.subspan(pos_, n);
