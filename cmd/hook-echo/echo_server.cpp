@@ -21,6 +21,7 @@
 #include <set>
 
 #include "net/log.h"
+#include "net/timeval.h"
 
 namespace hook_echo {
 
@@ -156,7 +157,7 @@ void on_request(evhttp_request* req, void* arg) {
     auto* p = new Pending{&s, req, std::move(a)};
     p->timer = evtimer_new(s.base, &on_delay_done, p);
     s.pending.insert(p);
-    timeval tv{s.opts.delay_ms / 1000, static_cast<suseconds_t>((s.opts.delay_ms % 1000) * 1000)};
+    timeval tv = net::to_timeval(s.opts.delay_ms);
     evtimer_add(p->timer, &tv);
 }
 

@@ -7,6 +7,7 @@
 
 #include "hook/signature.h"
 #include "net/log.h"
+#include "net/timeval.h"
 
 namespace hook {
 
@@ -179,7 +180,7 @@ void HookClient::retry_later(Event* ev, const std::string& why) {
     for (int i = 1; i < ev->attempts && delay < 60000; ++i) delay *= 2;
     delay = std::min(delay, 60000L);
     if (!ev->timer) ev->timer = evtimer_new(base_, &HookClient::on_retry_timer, ev);
-    timeval tv{delay / 1000, static_cast<suseconds_t>((delay % 1000) * 1000)};
+    timeval tv = net::to_timeval(delay);
     evtimer_add(ev->timer, &tv);
 }
 

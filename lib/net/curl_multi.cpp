@@ -2,6 +2,7 @@
 // (CURLMOPT_SOCKETFUNCTION) and when to call it back (CURLMOPT_TIMERFUNCTION); libevent watches;
 // curl_multi_socket_action does the work in small non-blocking steps.
 #include "net/curl_multi.h"
+#include "net/timeval.h"
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -112,7 +113,7 @@ int HttpClient::Impl::on_timer_change(CURLM*, long timeout_ms, void* userp) {
         evtimer_del(self->timer);
         return 0;
     }
-    timeval tv{timeout_ms / 1000, static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+    timeval tv = to_timeval(timeout_ms);
     evtimer_add(self->timer, &tv);
     return 0;
 }

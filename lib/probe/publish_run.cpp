@@ -9,6 +9,7 @@
 #include <memory>
 #include <ostream>
 
+#include "net/timeval.h"
 #include "probe/connection.h"
 #include "probe/flv_source.h"
 #include "probe/report.h"
@@ -89,7 +90,7 @@ private:
     }
 
     void arm(std::uint64_t delay_ms) {
-        timeval tv{time_t(delay_ms / 1000), suseconds_t((delay_ms % 1000) * 1000)};
+        timeval tv = net::to_timeval(delay_ms);
         evtimer_add(timer_, &tv);
     }
 

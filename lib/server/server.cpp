@@ -12,6 +12,7 @@
 
 #include "net/address.h"
 #include "net/log.h"
+#include "net/timeval.h"
 #include "server/session.h"
 
 namespace server {
@@ -157,7 +158,7 @@ void Server::publisher_left(Stream& stream) {
     t->server = this;
     t->key = stream.key();
     t->ev = evtimer_new(base_, &Server::on_unpublish_timer, t.get());
-    timeval tv{time_t(delay / 1000), suseconds_t((delay % 1000) * 1000)};
+    timeval tv = net::to_timeval(delay);
     evtimer_add(t->ev, &tv);
     unpublish_timers_[stream.key()] = std::move(t);
 }
@@ -196,7 +197,7 @@ void Server::schedule_flush(Session* session) {
     if (delay <= 0) {
         event_active(flush_, 0, 0);  // after the callbacks of this loop turn
     } else {
-        timeval tv{time_t(delay / 1000), suseconds_t((delay % 1000) * 1000)};
+        timeval tv = net::to_timeval(delay);
         evtimer_add(flush_, &tv);
     }
 }

@@ -10,6 +10,7 @@
 
 #include "hook/payload.h"
 #include "net/log.h"
+#include "net/timeval.h"
 #include "rtmp/command_replies.h"
 #include "server/server.h"
 
@@ -28,7 +29,6 @@ rtmp::ChunkLimits chunk_limits(const Config& c) {
     return l;
 }
 
-timeval to_timeval(long long ms) { return timeval{time_t(ms / 1000), suseconds_t((ms % 1000) * 1000)}; }
 }  // namespace
 
 Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint64_t id,
@@ -69,7 +69,7 @@ void Session::arm_timer(long long ms) {
         evtimer_del(timer_);
         return;
     }
-    timeval tv = to_timeval(ms);
+    timeval tv = net::to_timeval(ms);
     evtimer_add(timer_, &tv);
 }
 

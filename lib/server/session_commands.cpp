@@ -3,6 +3,7 @@
 // (shared INTEROP notes): matching transaction ids, statuses on the created stream id.
 #include "hook/payload.h"
 #include "net/log.h"
+#include "net/timeval.h"
 #include "rtmp/command_params.h"
 #include "rtmp/command_replies.h"
 #include "server/server.h"
@@ -268,8 +269,8 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
     send_status(stream_id, "status", rtmp::status::kPublishStart, name + " is now published.");
     const long long idle = duration_ms(config_->idle_publisher_timeout);
     const long long wt = duration_ms(config_->write_timeout);
-    timeval tv{time_t(idle / 1000), suseconds_t((idle % 1000) * 1000)};
-    timeval wtv{time_t(wt / 1000), suseconds_t((wt % 1000) * 1000)};
+    timeval tv = net::to_timeval(idle);
+    timeval wtv = net::to_timeval(wt);
     bufferevent_set_timeouts(bev_, idle > 0 ? &tv : nullptr, wt > 0 ? &wtv : nullptr);
     net::logger().info("publish", {{"session", std::to_string(id_)},
                                    {"peer", peer_},

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "net/timeval.h"
 #include "server/server.h"
 #include "server/session.h"
 
@@ -73,7 +74,7 @@ void Session::arm_stall_timer() {
     if (limit <= 0 || evtimer_pending(stall_timer_, nullptr)) return;
     const long long left = last_progress_ms_ + limit - server_.now_ms();
     const long long ms = left > 0 ? left : 1;
-    timeval tv{time_t(ms / 1000), suseconds_t((ms % 1000) * 1000)};
+    timeval tv = net::to_timeval(ms);
     evtimer_add(stall_timer_, &tv);
 }
 
