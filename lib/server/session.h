@@ -115,6 +115,8 @@ private:
     static void on_writable(evutil_socket_t, short, void* self);
     static void on_stall_timer(evutil_socket_t, short, void* self);
     void write_silenced(const MediaMessage& m);
+    // `m` with this payload, encoded for this player alone (its stream id, silence).
+    void write_payload(const MediaMessage& m, util::ByteView payload);
 
     // Ends the session now (nothing more is sent).
     void close(const std::string& reason, bool error);

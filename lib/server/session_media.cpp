@@ -65,38 +65,29 @@ void Session::write_silenced(const MediaMessage& m) {
         }
         return;
     }
-    evbuffer* out = out_;
-    const std::size_t before = evbuffer_get_length(out);
+    write_payload(m, *silent);
+}
+
+void Session::write_media(const MediaMessage& m) {
+    if (suppress_sound_ && m.is_audio()) return write_silenced(m);
+    // A player on another message stream id needs its own headers: encode for it.
+    if (play_stream_id_ != kSharedStreamId) return write_payload(m, m.payload);
+    const std::size_t before = evbuffer_get_length(out_);
+    m.chunks->append_to(out_);
+    queue_.queued(evbuffer_get_length(out_) - before, m.timestamp, m.is_header());
+    request_flush();
+}
+
+void Session::write_payload(const MediaMessage& m, util::ByteView payload) {
     rtmp::MessageHeader h;
     h.csid = csid_for_type(m.type);
     h.timestamp = m.timestamp;
     h.type = m.type;
     h.stream_id = play_stream_id_;
     scratch_.clear();
-    rtmp::encode_message_absolute(h, *silent, encoder_.chunk_size(), scratch_);
-    evbuffer_add(out, scratch_.data(), scratch_.size());
-    queue_.queued(evbuffer_get_length(out) - before, m.timestamp, m.is_header());
-    request_flush();
-}
-
-void Session::write_media(const MediaMessage& m) {
-    if (suppress_sound_ && m.is_audio()) return write_silenced(m);
-    evbuffer* out = out_;
-    const std::size_t before = evbuffer_get_length(out);
-    if (play_stream_id_ == kSharedStreamId) {
-        m.chunks->append_to(out);
-    } else {
-        // A player on another message stream id needs its own headers: encode for it.
-        rtmp::MessageHeader h;
-        h.csid = csid_for_type(m.type);
-        h.timestamp = m.timestamp;
-        h.type = m.type;
-        h.stream_id = play_stream_id_;
-        scratch_.clear();
-        rtmp::encode_message_absolute(h, m.payload, encoder_.chunk_size(), scratch_);
-        evbuffer_add(out, scratch_.data(), scratch_.size());
-    }
-    queue_.queued(evbuffer_get_length(out) - before, m.timestamp, m.is_header());
+    rtmp::encode_message_absolute(h, payload, encoder_.chunk_size(), scratch_);
+    evbuffer_add(out_, scratch_.data(), scratch_.size());
+    queue_.queued(scratch_.size(), m.timestamp, m.is_header());
     request_flush();
 }
 
