@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages rtmpkit builds and tests with; does nothing when all are present.
+# Installs the Debian packages rtmpkit builds, tests and benchmarks with; does nothing when all
+# are present. Each command the Makefile, tests/ and scripts/ call comes from one package below
+# (tests/fresh.sh proves the list on a bare Debian 12 root).
 set -euo pipefail
 packages=(
+  # build: compilers, pkg-config, the libraries (CLI11, libevent, OpenSSL, yaml-cpp, libcurl,
+  # Boost.Test, nlohmann-json); clang and its sanitizer runtime for the libFuzzer targets
   g++ make pkg-config clang libclang-rt-14-dev
   libcli11-dev libevent-dev libssl-dev libyaml-cpp-dev libcurl4-openssl-dev
   libboost-test-dev nlohmann-json3-dev
-  ffmpeg vlc-bin vlc-plugin-base rtmpdump nginx-light libnginx-mod-rtmp curl procps zsh groff-base
+  # real peers the integration tests drive: ffmpeg/ffprobe, cvlc, rtmpdump, nginx-rtmp, GStreamer
+  ffmpeg vlc-bin vlc-plugin-base rtmpdump nginx-light libnginx-mod-rtmp
   gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  # commands the test and bench scripts call: curl, openssl (HMAC checks), python3 and jq (JSON),
+  # pgrep/ps (procps), ss (iproute2), runuser/taskset/setsid (util-linux), zsh and groff
+  # (completion and man page checks), git (bench snapshot, make format)
+  curl openssl python3 jq procps iproute2 util-linux zsh groff-base git
+  # make format, make lint, tests/bench/profile.sh
+  clang-format clang-tidy linux-perf
 )
 missing=()
 for p in "${packages[@]}"; do
