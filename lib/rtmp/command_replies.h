@@ -1,4 +1,4 @@
-// The command and data messages a server sends back, built as INTEROP.md describes them
+// The command and data messages a server sends back, built as docs/clients.md describes them
 // (payloads only: the caller picks the message type 20/18, chunk stream and message stream id).
 #pragma once
 

@@ -64,7 +64,7 @@ struct Field {
 
 // Applies the table to the command. Absent, null and undefined values leave the member's default.
 // A value of the wrong type is an error for a required field and ignored for an optional one
-// (clients differ, INTEROP.md: be tolerant where nothing depends on it).
+// (clients differ, docs/clients.md: be tolerant where nothing depends on it).
 template <class T>
 util::Result<T, CommandErrc> read(const Command& cmd, std::span<const Field<T>> fields,
                                   T out = T{}) {

@@ -1,6 +1,6 @@
 // Server and client handshakes. The server picks the scheme from C1: a version-0 C1 or one with
 // no valid digest at either offset gets the simple answer, anything else the digest answer in the
-// client's layout (INTEROP.md "Handshake").
+// client's layout (docs/clients.md "Handshake").
 #include "rtmp/handshake.h"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // The RTMP handshake (C0 C1 C2 / S0 S1 S2), sans-IO, for both ends: the simple scheme and the
-// digest scheme with the fallback rules of INTEROP.md. Bytes in through feed(), bytes out appended
+// digest scheme with the fallback rules of docs/clients.md. Bytes in through feed(), bytes out appended
 // to a buffer the caller owns; randomness and time are passed in.
 #pragma once
 

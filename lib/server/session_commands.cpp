@@ -1,6 +1,6 @@
 // Session message handling: protocol control, NetConnection and NetStream commands, publisher
 // data and media. Replies follow what ffmpeg, OBS, VLC, rtmpdump and GStreamer expect
-// (shared INTEROP notes): matching transaction ids, statuses on the created stream id.
+// (docs/clients.md): matching transaction ids, statuses on the created stream id.
 #include "hook/payload.h"
 #include "net/log.h"
 #include "net/timeval.h"
@@ -382,7 +382,7 @@ void Session::handle_data(const rtmp::Message& m) {
     const std::string& name = values->front().as_string();
     util::Bytes payload;
     if (name == "@setDataFrame") {
-        // Players get onMetaData itself (shared INTEROP notes: strip @setDataFrame).
+        // Players get onMetaData itself (docs/clients.md: strip @setDataFrame).
         if (values->size() < 3 || values->at(1).as_string() != "onMetaData") return;
         std::vector<rtmp::amf::Value> rest(values->begin() + 2, values->end());
         payload = rtmp::encode_data("onMetaData", rest);

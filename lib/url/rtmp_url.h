@@ -1,7 +1,7 @@
 // RTMP URL splitting: the app, stream name and their parameters exactly as a server receives them.
 // One code path for the server (connect/publish/play fields), rtmp-probe and rtmp-urlparse.
 //
-// Rules (see INTEROP.md; modelled on ffmpeg's rtmpproto.c, which VLC also uses):
+// Rules (see docs/clients.md; modelled on ffmpeg's rtmpproto.c, which VLC also uses):
 //  - URL = scheme://host[:port]/path. Schemes rtmp (1935), rtmps (443), rtmpt (80), rtmpe (1935),
 //    rtmpts (443), rtmpte (80); case-insensitive, reported in lower case. IPv6 hosts are written
 //    [::1]; `host` holds them without brackets. No user info (user@host): BadHost.
