@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The fan-out benchmark (`make bench`): rtmp-serve and nginx-rtmp (one worker, `live on`) on
-# loopback, the server pinned to one core and the load tool (rtmp-probe --clients N) to the
-# other; the same generated H.264+AAC stream published to each. Prints one table of figures
-# (never asserts) and the loopback TCP reference. See tests/bench/README.md.
+# The fan-out benchmark (`make bench`): rtmp-serve, nginx-rtmp (one worker, `live on`) and, when
+# SRS_BIN names an SRS binary, SRS, on loopback, the server pinned to one core and the load tool
+# (rtmp-probe --clients N) to the other; the same generated H.264+AAC stream published to each.
+# Prints one table of figures (never asserts) and the loopback TCP reference. See
+# tests/bench/README.md.
 #
 # Overrides: BENCH_N="100 1000" BENCH_SECONDS=10 BENCH_STREAMS="600k 4m"
-#            BENCH_SERVERS="rtmp-serve nginx" BENCH_JOINS=5 BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1
+#            BENCH_SERVERS="rtmp-serve nginx" (a server NAME@MS sets its merged-write latency:
+#            rtmp-serve@350 is --write-coalesce 350ms, srs@50 is mw_latency 50)
+#            SRS_BIN=path/to/srs (adds srs and srs@50 to the default servers)
+#            BENCH_REF_SIZES="4096 16384 65536" BENCH_JOINS=5 BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1
 #            BENCH_MAX_RSS_MB=8192 BENCH_NICE=-10 BENCH_KEEP=1 (keep the server logs of each run under build/bench/runs/)
 
 # On a shared machine the server and the load tool run ahead of other work: the kernel shares the
@@ -27,7 +31,13 @@ OUT=${BENCH_OUT:-$ROOT/build/bench}
 BENCH_N=${BENCH_N:-100 1000 2000 4000}
 BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_STREAMS=${BENCH_STREAMS:-600k 4m}
-BENCH_SERVERS=${BENCH_SERVERS:-rtmp-serve nginx}
+SRS_BIN=${SRS_BIN:-}
+# SRS at its defaults (mw_latency 350 ms) and at rtmp-serve's default merge latency, and
+# rtmp-serve at SRS's default: each pair compares equal latency.
+BENCH_SERVERS=${BENCH_SERVERS:-rtmp-serve nginx${SRS_BIN:+ srs srs@50 rtmp-serve@350}}
+BENCH_REF_SIZES=${BENCH_REF_SIZES:-4096 16384 65536}
+RTMP_SERVE_COALESCE_MS=50  # rtmp-serve's default write_coalesce
+SRS_MW_LATENCY_MS=350      # SRS 7's default play { mw_latency }
 BENCH_JOINS=${BENCH_JOINS:-5}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
@@ -55,8 +65,11 @@ done
 SERVE=$OUT/bin/rtmp-serve PROBE=$OUT/bin/rtmp-probe
 command -v taskset >/dev/null || die "taskset (util-linux) is missing"
 command -v ss >/dev/null || die "ss (iproute2) is missing"
-if [[ " $BENCH_SERVERS " == *" nginx "* ]] && ! { command -v nginx && [ -f "$NGINX_MODULE" ]; } >/dev/null; then
+if [[ " $BENCH_SERVERS " == *" nginx"[\ @]* ]] && ! { command -v nginx && [ -f "$NGINX_MODULE" ]; } >/dev/null; then
   die "nginx with ngx_rtmp_module is not installed (make deps)"
+fi
+if [[ " $BENCH_SERVERS " == *" srs"[\ @]* ]]; then
+  [ -n "$SRS_BIN" ] && [ -x "$SRS_BIN" ] || die "BENCH_SERVERS names srs: set SRS_BIN to an SRS binary"
 fi
 # Each player is two sockets on this machine (server and load tool), plus the joiners; the
 # loopback reference opens 1000 pairs.
@@ -98,6 +111,8 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $12 + $1
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # cpu_wait_ms PID: time PID spent runnable but waiting for a CPU (other work on its core).
 cpu_wait_ms() { awk '{ printf "%.0f\n", $2 / 1e6 }' "/proc/$1/schedstat" 2>/dev/null; }
+# write_calls PID: write system calls PID made so far (write, writev, sendto, sendmsg).
+write_calls() { awk '$1 == "syscw:" { print $2 }' "/proc/$1/io" 2>/dev/null; }
 # sockets PORT: "sockets bytes_acked bytes_received fed" summed over the server's connections;
 # fed counts those that were sent 64 KiB or more (players that get media, not just accepted).
 sockets() {
@@ -126,13 +141,45 @@ guarded_sleep() {
 }
 
 # ---------------------------------------------------------------- servers
-# start_server KIND PORT LOG: sets SRV_PID (the process that serves: rtmp-serve or the nginx
-# worker) and SRV_MAIN (the one to stop).
+# merge_ms SERVER: the merged-write latency SERVER (NAME or NAME@MS) runs with; 0 for nginx-rtmp,
+# which writes what it has at once.
+merge_ms() {
+  local kind=${1%@*}
+  [ "$kind" != "$1" ] && { echo "${1#*@}"; return; }
+  case $kind in
+    rtmp-serve) echo "$RTMP_SERVE_COALESCE_MS" ;;
+    srs) echo "$SRS_MW_LATENCY_MS" ;;
+    *) echo 0 ;;
+  esac
+}
+
+# start_server SERVER PORT LOG: SERVER is NAME or NAME@MS (rtmp-serve, nginx, srs); sets SRV_PID
+# (the process that serves: rtmp-serve, the nginx worker, srs) and SRV_MAIN (the one to stop).
 start_server() {
-  local kind=$1 port=$2 log=$3
+  local spec=$1 port=$2 log=$3 kind=${1%@*}
   if [ "$kind" = rtmp-serve ]; then
+    local coalesce=()
+    [ "$spec" != "$kind" ] && coalesce=(--write-coalesce "${spec#*@}ms")
     spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$SERVE" --listen "127.0.0.1:$port" \
-      --chunk-size 4096 --log-level info $BENCH_SERVE_ARGS
+      --chunk-size 4096 --log-level info "${coalesce[@]}" $BENCH_SERVE_ARGS
+    SRV_MAIN=$LAST_PID SRV_PID=$LAST_PID
+  elif [ "$kind" = srs ]; then
+    local dir=$WORK/srs-$port
+    mkdir -p "$dir"
+    # As the nginx block below: one process, chunk size 4096, GOP cache on (SRS's default).
+    cat >"$dir/srs.conf" <<CONF
+listen 127.0.0.1:$port;
+max_connections $(($(ulimit -n) - 64));
+daemon off;
+srs_log_tank file;
+srs_log_file $dir/srs.log;
+pid $dir/srs.pid;
+chunk_size 4096;
+vhost __defaultVhost__ {
+    play { mw_latency $(merge_ms "$spec"); }
+}
+CONF
+    spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$SRS_BIN" -c "$dir/srs.conf"
     SRV_MAIN=$LAST_PID SRV_PID=$LAST_PID
   else
     local prefix=$WORK/nginx-$port
@@ -174,7 +221,7 @@ run_one() {
   port=$(free_port) url=rtmp://127.0.0.1:$port/live/bench
   tag=$kind-$stream-$n log=$OUT/runs/$tag.log
   say "$tag: starting"
-  start_server "$kind" "$port" "$log" || { say "$tag: server did not start"; return 1; }
+  start_server "$kind" "$port" "$log" || { say "$tag: server did not start"; stop_server; return 1; }
   spawn "$WORK/$tag.publish.log" $PRIO taskset -c "$LOAD_CPU" "$PROBE" --publish "$file" --loop \
     --duration 3600 "$url"
   local pub=$LAST_PID
@@ -191,13 +238,13 @@ run_one() {
   # The connect storm and rtmp-serve's GOP bursts (2 s of stream per player) drain: steady state.
   sleep $((3 + n / 1000))
 
-  local t0 s0 l0 c0 b0 o0 x0 t1 s1 l1 c1 b1 o1 x1 w1
+  local t0 s0 l0 c0 b0 o0 x0 t1 s1 l1 c1 b1 o1 x1 w1 w0 wc1
   KILLED=false
-  t0=$EPOCHREALTIME s0=$(cpu_ticks "$SRV_PID") l0=$(cpu_ticks "$load")
+  t0=$EPOCHREALTIME s0=$(cpu_ticks "$SRV_PID") l0=$(cpu_ticks "$load") w0=$(write_calls "$SRV_PID")
   c0=$(cpu_wait_ms "$SRV_PID") b0=$(cpu_wait_ms "$load")
   read -r _ o0 x0 _ <<<"$(sockets "$port")"
   guarded_sleep "$BENCH_SECONDS"
-  t1=$EPOCHREALTIME s1=$(cpu_ticks "$SRV_PID") l1=$(cpu_ticks "$load")
+  t1=$EPOCHREALTIME s1=$(cpu_ticks "$SRV_PID") l1=$(cpu_ticks "$load") wc1=$(write_calls "$SRV_PID")
   c1=$(cpu_wait_ms "$SRV_PID") b1=$(cpu_wait_ms "$load")
   read -r w1 o1 x1 _ <<<"$(sockets "$port")"
 
@@ -220,7 +267,7 @@ run_one() {
   stop_server
 
   local dropped=None slow=None
-  if [ "$kind" = rtmp-serve ]; then
+  if [ "${kind%@*}" = rtmp-serve ]; then
     dropped=$(awk '/session closed/ { for (i = 1; i <= NF; i++) if ($i ~ /^dropped_messages=/) {
       split($i, a, "="); s += a[2] } } END { print s + 0 }' "$log")
     slow=$(grep -c 'player too slow' "$log")
@@ -237,7 +284,8 @@ probe = load(sys.argv[1]) or {}
 joins = [j.get("timing", {}) for j in map(load, sys.argv[2:]) if j and j.get("result") == "ok"]
 kbit, msg_rate = map(float, "$facts".split())
 print(json.dumps({
-    "server": "$kind", "stream": "$stream", "players": $n, "stream_kbit_s": kbit,
+    "server": "$kind", "merge_ms": $(merge_ms "$kind"), "stream": "$stream", "players": $n,
+    "stream_kbit_s": kbit, "write_calls": ${wc1:-0} - ${w0:-0},
     "stream_msg_s": msg_rate, "window_s": $t1 - $t0, "hz": $HZ, "connect_s": $connect_s,
     "server_ticks": ${s1:-$s0} - $s0, "killed": "$KILLED" == "true", "load_ticks": $l1 - $l0,
     "server_wait_ms": ${c1:-$c0} - $c0, "load_wait_ms": ${b1:-$b0} - $b0,
@@ -254,12 +302,15 @@ PY
 
 # ---------------------------------------------------------------- main
 say "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); server on CPU $SERVER_CPU, load tool on CPU $LOAD_CPU"
-say "rtmpkit $(git -C "$ROOT" describe --always --dirty 2>/dev/null), rtmp-serve built $(date -u -r "$SERVE" +%FT%TZ), $(nginx -v 2>&1 | cut -d: -f2- | sed 's/^ //')"
+say "rtmpkit $(git -C "$ROOT" describe --always --dirty 2>/dev/null), rtmp-serve built $(date -u -r "$SERVE" +%FT%TZ), $(nginx -v 2>&1 | cut -d: -f2- | sed 's/^ //')${SRS_BIN:+, SRS $("$SRS_BIN" -v 2>&1 | tail -n 1)}"
 REF_JSON=$OUT/reference-$STAMP.jsonl
 : >"$REF_JSON"
-for c in 1 1000; do
-  "$OUT/loopback_ref" --size 4096 --connections "$c" --seconds 3 --writer-cpu "$SERVER_CPU" \
-    --reader-cpu "$LOAD_CPU" >>"$REF_JSON" || die "loopback_ref failed"
+# The floor for each write size: one connection, and 1000 as the players are.
+for size in $BENCH_REF_SIZES; do
+  for c in 1 1000; do
+    "$OUT/loopback_ref" --size "$size" --connections "$c" --seconds 3 --writer-cpu "$SERVER_CPU" \
+      --reader-cpu "$LOAD_CPU" >>"$REF_JSON" || die "loopback_ref failed"
+  done
 done
 for stream in $BENCH_STREAMS; do
   for n in $BENCH_N; do
