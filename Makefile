@@ -82,7 +82,7 @@ $(BUILD)/tests/tools/%: tests/integration/tools/%.cpp $(LIB_A)
 
 # libFuzzer targets: the sans-IO core (the decoders of peer input) is rebuilt with clang and
 # instrumentation in build-fuzz/; the event-loop layers are not needed there.
-FUZZ_LIB_SRCS := $(sort $(wildcard lib/rtmp/*.cpp lib/media/*.cpp lib/url/*.cpp))
+FUZZ_LIB_SRCS := $(sort $(wildcard lib/rtmp/*.cpp lib/media/*.cpp lib/url/*.cpp lib/util/*.cpp))
 FUZZ_FLAGS := -std=c++20 -O1 -g -Ilib -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -MMD -MP
 build-fuzz/obj/%.o: %.cpp
 	@mkdir -p $(@D)
