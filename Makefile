@@ -92,11 +92,12 @@ build-fuzz/bin/%_fuzz: build-fuzz/obj/tests/fuzz/%_fuzz.o $(FUZZ_LIB_SRCS:%.cpp=
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ -lcrypto
 fuzz: $(FUZZ_BINS)
 
-# The whole suite: deps, release build, sanitizer build of the unit tests, fuzz smoke runs,
-# integration tests with real programs. Prints one "N passed, N failed" line at the end.
+# The whole suite: deps, release build, sanitizer build of the unit tests and of rtmp-serve (the
+# hostile integration scripts run against it too), fuzz smoke runs, integration tests with real
+# programs. Prints one "N passed, N failed" line at the end.
 test: deps
 	$(MAKE) -j$(NPROC) all unit-tests $(TEST_TOOLS)
-	$(MAKE) -j$(NPROC) BUILD=build-asan SAN=1 unit-tests
+	$(MAKE) -j$(NPROC) BUILD=build-asan SAN=1 unit-tests build-asan/bin/rtmp-serve
 	$(MAKE) -j$(NPROC) fuzz
 	tests/run.sh
 
