@@ -8,6 +8,7 @@
 #include "rtmp/command_replies.h"
 #include "server/server.h"
 #include "server/session.h"
+#include "util/text_escape.h"
 
 namespace server {
 
@@ -80,7 +81,8 @@ void Session::handle_command(const rtmp::Command& cmd, std::uint32_t stream_id) 
     const std::string& name = cmd.name;
     if (name == "connect") return handle_connect(cmd);
     if (!connected_) {
-        close("command '" + name + "' before connect", true);
+        // The name is quoted short: the reason must survive the log's cap on a value.
+        close("command '" + util::shorten(name, 64) + "' before connect", true);
         return;
     }
     if (name == "createStream") return handle_create_stream(cmd);

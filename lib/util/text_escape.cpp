@@ -111,4 +111,12 @@ std::string json_safe(std::string_view in, std::size_t max_bytes) {
     return out;
 }
 
+std::string shorten(std::string_view in, std::size_t max_bytes) {
+    const std::size_t cut = cut_point(in, max_bytes);
+    if (cut == std::string_view::npos) return std::string(in);
+    std::string out(in.substr(0, cut));
+    append_cut_marker(out, in.size() - cut);
+    return out;
+}
+
 }  // namespace util

@@ -28,4 +28,8 @@ std::string escape_text(std::string_view in, std::size_t max_bytes = kMaxShownBy
 // max_bytes = npos keeps the whole value.
 std::string json_safe(std::string_view in, std::size_t max_bytes = kMaxShownBytes);
 
+// At most `max_bytes` of `in`, bytes unchanged, cut at a character boundary with the marker:
+// for quoting a peer's value inside a longer text (a reason) that is escaped later.
+std::string shorten(std::string_view in, std::size_t max_bytes);
+
 }  // namespace util

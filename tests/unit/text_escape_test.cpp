@@ -89,6 +89,11 @@ BOOST_AUTO_TEST_CASE(long_values_are_cut_with_a_marker) {
     BOOST_TEST(cut.find("291 bytes cut") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(shorten_keeps_bytes_and_cuts_at_a_boundary) {
+    BOOST_TEST(util::shorten("\xFF\x1b", 64) == "\xFF\x1b");  // escaping is the caller's
+    BOOST_TEST(util::shorten(std::string(100, 'a'), 64) == std::string(64, 'a') + "...[36 bytes cut]");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(log_lines)
@@ -102,7 +107,7 @@ BOOST_AUTO_TEST_CASE(human_lines_never_throw_and_hold_no_control_byte) {
                                     {"name", "a\r\nfake line\x1b[31m"}});
     }));
     BOOST_TEST(out.find("reason=\"command '\\xff' before connect\"") != std::string::npos);
-    BOOST_TEST(out.find("name=a\\r\\nfake") != std::string::npos);
+    BOOST_TEST(out.find("name=\"a\\r\\nfake line\\x1b[31m\"") != std::string::npos);
     BOOST_TEST(!has_control_byte(out.substr(0, out.size() - 1)));
     BOOST_TEST(out.back() == '\n');
 }
