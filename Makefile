@@ -82,7 +82,7 @@ $(BUILD)/tests/tools/%: tests/integration/tools/%.cpp $(LIB_A)
 
 # libFuzzer targets: the sans-IO core (the decoders of peer input) is rebuilt with clang and
 # instrumentation in build-fuzz/; the event-loop layers are not needed there.
-FUZZ_LIB_SRCS := $(sort $(wildcard lib/rtmp/*.cpp lib/media/*.cpp lib/url/*.cpp))
+FUZZ_LIB_SRCS := $(sort $(wildcard lib/rtmp/*.cpp lib/media/*.cpp lib/url/*.cpp lib/util/*.cpp))
 FUZZ_FLAGS := -std=c++20 -O1 -g -Ilib -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -MMD -MP
 build-fuzz/obj/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -92,11 +92,12 @@ build-fuzz/bin/%_fuzz: build-fuzz/obj/tests/fuzz/%_fuzz.o $(FUZZ_LIB_SRCS:%.cpp=
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ -lcrypto
 fuzz: $(FUZZ_BINS)
 
-# The whole suite: deps, release build, sanitizer build of the unit tests, fuzz smoke runs,
-# integration tests with real programs. Prints one "N passed, N failed" line at the end.
+# The whole suite: deps, release build, sanitizer build of the unit tests and of rtmp-serve (the
+# hostile integration scripts run against it too), fuzz smoke runs, integration tests with real
+# programs. Prints one "N passed, N failed" line at the end.
 test: deps
 	$(MAKE) -j$(NPROC) all unit-tests $(TEST_TOOLS)
-	$(MAKE) -j$(NPROC) BUILD=build-asan SAN=1 unit-tests
+	$(MAKE) -j$(NPROC) BUILD=build-asan SAN=1 unit-tests build-asan/bin/rtmp-serve
 	$(MAKE) -j$(NPROC) fuzz
 	tests/run.sh
 

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test rtmpkit has and prints one "N passed, N failed" line at the end.
 # Unit suites (release and ASan/UBSan builds), fuzz smoke runs, integration scripts.
-# Usage: tests/run.sh [unit|asan|fuzz|docs|integration ...]   (default: all of them)
+# Usage: tests/run.sh [unit|asan|fuzz|docs|integration|asan-integration ...]   (default: all)
+# asan-integration runs every tests/integration/*hostile*_test.sh again against the
+# AddressSanitizer + UBSan rtmp-serve (build-asan/bin/rtmp-serve, from `make test`): name a new
+# hostile script so and it is checked there too (lib.sh fails it on any sanitizer report).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-5}
 passed=0 failed=0 failures=()
 kinds=("$@")
-((${#kinds[@]})) || kinds=(unit asan fuzz docs integration)
+((${#kinds[@]})) || kinds=(unit asan fuzz docs integration asan-integration)
 
 record() { # name status
   if [ "$2" = 0 ]; then passed=$((passed + 1)); echo "PASS $1"
@@ -41,22 +44,23 @@ run_fuzz() {
   done
 }
 
-run_integration() {
-  local t line bad
-  for t in tests/integration/*_test.sh; do
+run_integration() { # [label-prefix] [scripts...] (default: every script)
+  local t line bad prefix=${1:-} scripts=("${@:2}")
+  ((${#scripts[@]})) || scripts=(tests/integration/*_test.sh)
+  for t in "${scripts[@]}"; do
     [ -f "$t" ] || continue
     bad=0
     # Each script prints TAP lines ("ok - name" / "not ok - name"); each line is one test.
     # A script that dies without saying why still counts as one failure.
     while IFS= read -r line; do
       case "$line" in
-        "ok "*) echo "  $line"; record "$(basename "$t" .sh): ${line#ok - }" 0 >/dev/null ;;
-        "not ok "*) echo "  $line"; bad=1; record "$(basename "$t" .sh): ${line#not ok - }" 1 >/dev/null ;;
+        "ok "*) echo "  $line"; record "$prefix$(basename "$t" .sh): ${line#ok - }" 0 >/dev/null ;;
+        "not ok "*) echo "  $line"; bad=1; record "$prefix$(basename "$t" .sh): ${line#not ok - }" 1 >/dev/null ;;
         "exit 0") ;;
-        "exit "*) ((bad)) || record "$(basename "$t" .sh): script ${line}" 1 ;;
+        "exit "*) ((bad)) || record "$prefix$(basename "$t" .sh): script ${line}" 1 ;;
         *) echo "  $line" ;;
       esac
-    done < <(timeout 900 bash "$t" 2>"build/$(basename "$t" .sh).stderr"; echo "exit $?")
+    done < <(timeout 900 bash "$t" 2>"build/${prefix//\//-}$(basename "$t" .sh).stderr"; echo "exit $?")
   done
 }
 
@@ -67,6 +71,13 @@ for k in "${kinds[@]}"; do
     asan) run_units build-asan/tests asan ;;
     fuzz) run_fuzz ;;
     integration) run_integration ;;
+    asan-integration) # the hostile scripts once more, against the sanitizer build of rtmp-serve
+      if [ -x build-asan/bin/rtmp-serve ]; then
+        SERVE_BIN=$PWD/build-asan/bin/rtmp-serve SERVE_SANITIZED=1 \
+          run_integration asan/ tests/integration/*hostile*_test.sh
+      else
+        record "asan/rtmp-serve is built (make BUILD=build-asan SAN=1 build-asan/bin/rtmp-serve)" 1
+      fi ;;
     docs) # man pages, completions and the example config match the tools' own definitions
       scripts/gen-docs.sh build/bin --check >build/docs-check.log 2>&1
       rc=$?; ((rc)) && tail -n 40 build/docs-check.log

@@ -71,8 +71,14 @@ struct SignalContext {
 
 void on_stop_signal(evutil_socket_t sig, short, void* arg) {
     auto* ctx = static_cast<SignalContext*>(arg);
-    net::logger().info("signal received", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-    ctx->server->stop_gracefully();
+    try {
+        net::logger().info("signal received", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+        ctx->server->stop_gracefully();
+    } catch (const std::exception& e) {
+        // The loop boundary: stop at once rather than let the exception end the process.
+        std::fprintf(stderr, "rtmp-serve: error while stopping: %s\n", e.what());
+        event_base_loopexit(ctx->server->base(), nullptr);
+    }
 }
 
 void on_reload_signal(evutil_socket_t, short, void* arg) {
@@ -81,15 +87,21 @@ void on_reload_signal(evutil_socket_t, short, void* arg) {
     std::streambuf* saved = std::cerr.rdbuf();
     std::ostringstream errors;
     std::cerr.rdbuf(errors.rdbuf());
-    int rc = load(ctx->argc, ctx->argv, fresh);
-    std::cerr.rdbuf(saved);
-    if (rc != -1) {
+    try {
+        int rc = load(ctx->argc, ctx->argv, fresh);
+        std::cerr.rdbuf(saved);
+        if (rc != -1) {
+            net::logger().error("reload failed, keeping the running configuration",
+                                {{"error", errors.str()}});
+            return;
+        }
+        configure_logging(fresh.config);
+        ctx->server->reload(std::move(fresh.config));
+    } catch (const std::exception& e) {
+        std::cerr.rdbuf(saved);
         net::logger().error("reload failed, keeping the running configuration",
-                            {{"error", errors.str()}});
-        return;
+                            {{"error", e.what()}});
     }
-    configure_logging(fresh.config);
-    ctx->server->reload(std::move(fresh.config));
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "urlparse.h"
+#include "util/text_escape.h"
 
 namespace {
 
@@ -50,7 +53,8 @@ void add_options(CLI::App& app, Options& o) {
         field_set());
     app.add_option("--field", o.field,
                    "Print only this field, raw, one line per URL; a parameter set prints as JSON; "
-                   "connect_params.KEY or stream_params.KEY prints that parameter's value")
+                   "connect_params.KEY or stream_params.KEY prints that parameter's value (on a "
+                   "terminal, control characters print escaped)")
         ->check(field_check)
         ->type_name("NAME");
     auto* tc_url = app.add_option("--tcurl", o.tc_url,
@@ -96,7 +100,13 @@ bool emit(const util::Result<url::RtmpUrl, url::UrlErrc>& result, const std::str
     if (!o.hook_method.empty()) {
         std::cout << urlparse::format_hook(*result, o.hook_method, o.client, o.node_id);
     } else if (!o.field.empty()) {
-        std::cout << urlparse::format_field(*result, o.field);
+        std::string value = urlparse::format_field(*result, o.field);
+        // Raw for $(...) in scripts; on a terminal a decoded %1b (ESC) must not reach it.
+        if (isatty(STDOUT_FILENO)) {
+            value.pop_back();  // the newline format_field ends with
+            value = util::escape_text(value, std::string::npos) + "\n";
+        }
+        std::cout << value;
     } else if (o.format == "text") {
         std::cout << (first_record ? "" : "\n") << urlparse::format_text(*result);
     } else {

@@ -23,6 +23,7 @@ struct HookClient::Event {
 namespace {
 
 constexpr std::size_t kReasonMax = 200;
+constexpr const char* kBackendUnavailable = "authorization backend unavailable";
 
 // One printable line of at most kReasonMax bytes: it ends up in a log line and in an RTMP
 // error description that ffmpeg prints.
@@ -78,16 +79,22 @@ Decision decide(const HookConfig& config, std::string_view method, const json& s
                    (result.timed_out
                         ? "no answer within " + std::to_string(config.timeout_ms) + " ms"
                         : one_line(result.error));
+        d.client_reason = kBackendUnavailable;
         return d;
     }
     if (result.status >= 200 && result.status < 300) {
         d.allowed = true;
         d.reason = "HTTP " + std::to_string(result.status);
-        d.overwritten_fields = apply_overwrite(sent, config.overwrite, result.body).fields;
+        Overwrite ow = apply_overwrite(sent, config.overwrite, result.body);
+        d.overwritten_fields = std::move(ow.fields);
+        d.wrong_type_fields = std::move(ow.wrong_type);
         return d;
     }
     d.allowed = false;
     d.reason = refusal_reason(result);
+    // A 4xx is the backend's answer to this client; a 5xx is the backend failing (or a proxy
+    // before it): its text may name internals.
+    d.client_reason = result.status >= 400 && result.status < 500 ? d.reason : kBackendUnavailable;
     return d;
 }
 
@@ -186,7 +193,13 @@ void HookClient::retry_later(Event* ev, const std::string& why) {
 
 void HookClient::on_retry_timer(evutil_socket_t, short, void* arg) {
     auto* ev = static_cast<Event*>(arg);
-    ev->owner->send_event(ev);
+    try {
+        ev->owner->send_event(ev);
+    } catch (const std::exception& e) {
+        // The loop boundary: this event is given up, the server keeps serving.
+        ev->owner->log("hook " + ev->method + ": internal error on retry (" + e.what() + ")");
+        ev->owner->drop_event(ev);
+    }
 }
 
 void HookClient::drop_event(Event* ev) {

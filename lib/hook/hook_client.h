@@ -42,8 +42,12 @@ struct Decision {
     std::string reason;  // why, for logs and for the client's error description: the backend's
                          // body text (one line, at most 200 bytes) or "HTTP 403 Forbidden", or
                          // the transport error ("hook connect timed out after 5000 ms")
+    // What the RTMP client is told: the backend's own refusal text for a 4xx, else a fixed
+    // phrase that names no address, port or library error (the detail is in `reason`, for logs).
+    std::string client_reason;
     bool backend_error = false;  // timeout or unreachable (then rest_on_error decided)
     json overwritten_fields = json::object();  // allowed fields the backend changed (2xx only)
+    std::vector<std::string> wrong_type_fields;  // allowed fields it changed to another JSON type
 };
 
 class HookClient {

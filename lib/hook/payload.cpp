@@ -142,6 +142,7 @@ Overwrite apply_overwrite(const json& sent, const std::vector<std::string>& allo
             out.fields[key] = value;
         } else {
             out.refused.push_back(key);
+            if (is_allowed) out.wrong_type.push_back(key);
         }
     }
     return out;

@@ -118,6 +118,7 @@ struct Overwrite {
     std::vector<std::string> refused;  // changed fields the operator did not allow, or of
                                        // another JSON type than the one sent
     bool body_was_json = false;        // false: empty or not a JSON object (nothing taken)
+    std::vector<std::string> wrong_type;  // allowed fields refused for their JSON type only
 };
 
 // Compares `answer_body` (a JSON object, e.g. WCS's echo of the request) with `sent`. A field is

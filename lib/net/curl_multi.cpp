@@ -2,12 +2,14 @@
 // (CURLMOPT_SOCKETFUNCTION) and when to call it back (CURLMOPT_TIMERFUNCTION); libevent watches;
 // curl_multi_socket_action does the work in small non-blocking steps.
 #include "net/curl_multi.h"
+#include "net/log.h"
 #include "net/timeval.h"
 
 #include <curl/curl.h>
 #include <event2/event.h>
 
 #include <cstring>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <set>
@@ -154,7 +156,11 @@ std::size_t HttpClient::Impl::on_body(char* data, std::size_t size, std::size_t 
         req->too_large = true;
         return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
     }
-    req->result.body.append(data, len);
+    try {
+        req->result.body.append(data, len);
+    } catch (const std::exception&) {
+        return 0;  // no exception may cross libcurl's C frames: fail this request instead
+    }
     return len;
 }
 
@@ -172,7 +178,11 @@ std::size_t HttpClient::Impl::on_header(char* data, std::size_t size, std::size_
             while (!phrase.empty() && (phrase.back() == '\r' || phrase.back() == '\n')) {
                 phrase.remove_suffix(1);
             }
-            req->result.reason = std::string(phrase.substr(0, 200));
+            try {
+                req->result.reason = std::string(phrase.substr(0, 200));
+            } catch (const std::exception&) {
+                return 0;
+            }
         }
     }
     return len;
@@ -222,7 +232,16 @@ void HttpClient::Impl::finish(RequestId id, HttpResult result) {
     if (req->easy) curl_multi_remove_handle(multi, req->easy);
     HttpCallback callback = std::move(req->callback);
     req.reset();
-    if (callback) callback(std::move(result));
+    if (!callback) return;
+    // The loop boundary for every HTTP answer: users guard their own work (a session closes
+    // itself), this is the last net under libcurl's and libevent's C frames.
+    try {
+        callback(std::move(result));
+    } catch (const std::exception& e) {
+        logger().error("internal error in an HTTP completion", {{"reason", e.what()}});
+    } catch (...) {
+        logger().error("internal error in an HTTP completion", {{"reason", "unknown exception"}});
+    }
 }
 
 void HttpClient::Impl::fail_later(Request& req, std::string error) {

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "util/text_escape.h"
+
 namespace net {
 
 namespace {
@@ -35,10 +37,20 @@ std::string now_iso8601() {
 
 namespace {
 
-// Quotes a value for human lines only when it would be ambiguous unquoted.
+// A log line shows a message and values from peers: each is escaped (no control byte reaches
+// the terminal or splits the line) and capped (a 16 MiB command name is not a 16 MiB line).
+constexpr std::size_t kMaxMessageBytes = 1024;
+
+// Escapes a value for human lines; quotes it only when it would be ambiguous unquoted.
 std::string human_value(const std::string& v) {
-    if (!v.empty() && v.find_first_of(" \"=\t\n") == std::string::npos) return v;
-    return nlohmann::json(v).dump();
+    std::string safe = util::escape_text(v, util::kMaxShownBytes);
+    if (!safe.empty() && safe.find_first_of(" \"=") == std::string::npos) return safe;
+    std::string quoted = "\"";
+    for (char c : safe) {
+        if (c == '"') quoted += '\\';
+        quoted += c;
+    }
+    return quoted + '"';
 }
 }  // namespace
 
@@ -59,12 +71,13 @@ void Logger::log(LogLevel level, std::string_view message, const LogFields& fiel
         nlohmann::json j;
         j["time"] = now_iso8601();
         j["level"] = level_name(level);
-        j["msg"] = std::string(message);
-        for (const auto& [k, v] : fields) j[k] = v;
+        j["msg"] = util::json_safe(message, kMaxMessageBytes);
+        for (const auto& [k, v] : fields) j[util::json_safe(k)] = util::json_safe(v);
         line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
-        line = now_iso8601() + " " + level_name(level) + " " + std::string(message);
-        for (const auto& [k, v] : fields) line += " " + k + "=" + human_value(v);
+        line = now_iso8601() + " " + level_name(level) + " " +
+               util::escape_text(message, kMaxMessageBytes);
+        for (const auto& [k, v] : fields) line += " " + util::escape_text(k) + "=" + human_value(v);
     }
     line += '\n';
     std::fwrite(line.data(), 1, line.size(), stderr);

@@ -127,7 +127,7 @@ private:
         auto summary = s.to_json();
         for (auto& [k, v] : summary.items()) j[k] = v;
         j["result"] = s.failed() == 0 ? "ok" : "failures";
-        if (o_.json) out_ << j.dump() << "\n";
+        if (o_.json) out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         else out_ << report_text(j);
         out_.flush();
         if (s.failed() == 0) return kExitOk;

@@ -14,6 +14,7 @@
 #include "probe/message_json.h"
 #include "probe/report.h"
 #include "probe/stream_analyzer.h"
+#include "util/text_escape.h"
 
 namespace probe {
 
@@ -68,7 +69,7 @@ public:
 
     void on_message(const rtmp::Message& m, std::uint64_t now_ms) override {
         analyzer_.on_message(m, now_ms);
-        if (o_.show_messages) out_ << message_json(m, now_ms - start_).dump() << "\n";
+        if (o_.show_messages) out_ << message_json(m, now_ms - start_).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         if (file_) {
             record_.clear();
             if (append_flv_tag(m, record_)) std::fwrite(record_.data(), 1, record_.size(), file_);
@@ -164,7 +165,7 @@ private:
     }
 
     int finish_now(const ProbeError& e) {
-        err_ << "rtmp-probe: " << e.message << "\n";
+        err_ << "rtmp-probe: " << util::escape_text(e.message, 1024) << "\n";
         return exit_code(e.code);
     }
 
@@ -175,12 +176,12 @@ private:
         if (o_.duration_s && session_.times().active) c.measure_from_ms = *session_.times().active;
         c.error = error_;
         auto j = report_json(session_, analyzer_, c);
-        if (o_.json) out_ << j.dump() << "\n";
+        if (o_.json) out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         else out_ << report_text(j);
         out_.flush();
         if (file_) std::fflush(file_);
         if (!error_) return kExitOk;
-        err_ << "rtmp-probe: " << error_->message << "\n";
+        err_ << "rtmp-probe: " << util::escape_text(error_->message, 1024) << "\n";  // may quote the server
         return exit_code(error_->code);
     }
 

@@ -13,6 +13,7 @@
 #include "probe/connection.h"
 #include "probe/flv_source.h"
 #include "probe/report.h"
+#include "util/text_escape.h"
 
 namespace probe {
 
@@ -155,11 +156,11 @@ private:
                           {"loops", source_.loops()},
                           {"last_timestamp", source_.last_timestamp()},
                           {"duration_s", publishing_from_ ? double(end_ - *publishing_from_) / 1000.0 : 0.0}};
-        if (o_.json) out_ << j.dump() << "\n";
+        if (o_.json) out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         else out_ << report_text(j);
         out_.flush();
         if (!error_) return kExitOk;
-        err_ << "rtmp-probe: " << error_->message << "\n";
+        err_ << "rtmp-probe: " << util::escape_text(error_->message, 1024) << "\n";  // may quote the server
         return exit_code(error_->code);
     }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "rtmp/amf_json.h"
+#include "util/text_escape.h"
 
 namespace probe {
 
@@ -152,12 +153,13 @@ json report_json(const ClientSession& s, const StreamAnalyzer& a, const ReportCo
 
 namespace {
 
+constexpr std::size_t kMaxTextValue = 1024;
+
 std::string scalar_text(const json& v) {
     if (v.is_string()) {
-        // Control characters (nginx-rtmp pads some metadata strings with NULs) print escaped.
-        const std::string& s = v.get_ref<const std::string&>();
-        bool plain = std::none_of(s.begin(), s.end(), [](char c) { return std::uint8_t(c) < 32; });
-        return plain ? s : v.dump().substr(1, v.dump().size() - 2);
+        // Text for a terminal: control characters (nginx-rtmp pads some metadata strings with
+        // NULs; a hostile server sends ESC) print escaped, long values cut.
+        return util::escape_text(v.get_ref<const std::string&>(), kMaxTextValue);
     }
     if (v.is_null()) return "-";
     if (v.is_array()) {
@@ -168,7 +170,7 @@ std::string scalar_text(const json& v) {
     if (v.is_object()) {
         std::string out;
         for (const auto& [k, e] : v.items())
-            out += (out.empty() ? "" : " ") + k + "=" + scalar_text(e);
+            out += (out.empty() ? "" : " ") + util::escape_text(k) + "=" + scalar_text(e);
         return out.empty() ? "-" : out;
     }
     if (v.is_number_float()) {
@@ -176,7 +178,7 @@ std::string scalar_text(const json& v) {
         if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15)
             return std::to_string(std::int64_t(d));
     }
-    return v.dump();
+    return v.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 bool is_section(const json& v) { return v.is_object() && !v.empty(); }
@@ -186,9 +188,10 @@ bool is_list_of_objects(const json& v) {
 
 void render(const json& obj, int indent, std::ostringstream& out) {
     std::size_t width = 0;
-    for (const auto& [k, v] : obj.items()) width = std::max(width, k.size());
+    for (const auto& [key, v] : obj.items()) width = std::max(width, util::escape_text(key).size());
     std::string pad(std::size_t(indent), ' ');
-    for (const auto& [k, v] : obj.items()) {
+    for (const auto& [key, v] : obj.items()) {
+        const std::string k = util::escape_text(key);  // metadata keys come from the server
         if (is_section(v)) {
             out << pad << k << ":\n";
             render(v, indent + 2, out);

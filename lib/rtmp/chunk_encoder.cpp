@@ -2,6 +2,7 @@
 #include "rtmp/chunk_encoder.h"
 
 #include <algorithm>
+#include <string>
 
 namespace rtmp {
 
@@ -24,6 +25,10 @@ void write_body(std::uint32_t csid, bool has_ext, std::uint32_t ext, util::ByteV
         write_basic_header(3, csid, out);
         if (has_ext) util::append_be32(out, ext);
     }
+}
+util::Error<EncodeErrc> too_large(std::size_t size) {
+    return {EncodeErrc::PayloadTooLarge,
+            "payload of " + std::to_string(size) + " bytes exceeds the 24-bit RTMP length (16777215)"};
 }
 }  // namespace
 
@@ -49,8 +54,10 @@ std::size_t encoded_size_absolute(std::uint32_t csid, std::uint32_t timestamp,
            (chunks - 1) * (basic_header_len(csid) + ext);
 }
 
-void encode_message_absolute(const MessageHeader& h, util::ByteView payload,
-                             std::uint32_t chunk_size, util::Bytes& out) {
+EncodeResult encode_message_absolute(const MessageHeader& h, util::ByteView payload,
+                                     std::uint32_t chunk_size, util::Bytes& out) {
+    if (payload.size() > kMaxEncodablePayload) return too_large(payload.size());
+    const std::size_t before = out.size();
     out.reserve(out.size() + encoded_size_absolute(h.csid, h.timestamp, payload.size(), chunk_size));
     const bool ext = h.timestamp >= kExtendedMarker;
     write_basic_header(0, h.csid, out);
@@ -59,9 +66,12 @@ void encode_message_absolute(const MessageHeader& h, util::ByteView payload,
     out.push_back(h.type);
     util::append_le32(out, h.stream_id);
     write_body(h.csid, ext, h.timestamp, payload, chunk_size, out);
+    return out.size() - before;
 }
 
-void ChunkEncoder::encode(const MessageHeader& h, util::ByteView payload, util::Bytes& out) {
+EncodeResult ChunkEncoder::encode(const MessageHeader& h, util::ByteView payload, util::Bytes& out) {
+    if (payload.size() > kMaxEncodablePayload) return too_large(payload.size());
+    const std::size_t before = out.size();
     const std::uint32_t length = std::uint32_t(payload.size());
     auto it = last_.find(h.csid);
     unsigned fmt = 0;
@@ -93,6 +103,7 @@ void ChunkEncoder::encode(const MessageHeader& h, util::ByteView payload, util::
     l.header.length = length;
     l.delta = delta;
     l.delta_valid = fmt != 0;
+    return out.size() - before;
 }
 
 }  // namespace rtmp

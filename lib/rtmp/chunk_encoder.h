@@ -5,14 +5,26 @@
 #include <map>
 
 #include "rtmp/message.h"
+#include "util/result.h"
 
 namespace rtmp {
+
+// The largest payload the 24-bit message length field can carry (16 MiB - 1).
+inline constexpr std::size_t kMaxEncodablePayload = 0xFFFFFF;
+
+enum class EncodeErrc {
+    PayloadTooLarge,  // more than kMaxEncodablePayload bytes: the length field cannot say it
+};
+
+// The number of bytes appended to `out`, or why nothing was.
+using EncodeResult = util::Result<std::size_t, EncodeErrc>;
 
 // Writes one whole message with a fmt 0 (absolute) first chunk and fmt 3 continuations,
 // repeating the extended timestamp in every continuation. It depends on no earlier state, so the
 // same bytes can be sent to any number of receivers: this is what fan-out shares.
-void encode_message_absolute(const MessageHeader& header, util::ByteView payload,
-                             std::uint32_t chunk_size, util::Bytes& out);
+// A payload over kMaxEncodablePayload is refused and nothing is written.
+EncodeResult encode_message_absolute(const MessageHeader& header, util::ByteView payload,
+                                     std::uint32_t chunk_size, util::Bytes& out);
 
 // Bytes that encode_message_absolute() will append, for reserving buffers.
 std::size_t encoded_size_absolute(std::uint32_t csid, std::uint32_t timestamp,
@@ -27,7 +39,8 @@ public:
     void set_chunk_size(std::uint32_t size) { chunk_size_ = size; }
     std::uint32_t chunk_size() const { return chunk_size_; }
 
-    void encode(const MessageHeader& header, util::ByteView payload, util::Bytes& out);
+    // A payload over kMaxEncodablePayload is refused; nothing is written and no state changes.
+    EncodeResult encode(const MessageHeader& header, util::ByteView payload, util::Bytes& out);
 
     // Forget the state of a chunk stream, e.g. after absolute messages were sent on it.
     void reset(std::uint32_t csid) { last_.erase(csid); }

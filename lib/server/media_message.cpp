@@ -66,7 +66,7 @@ MediaPtr make_media_message(std::uint8_t type, std::uint32_t timestamp, util::By
     h.type = type;
     h.stream_id = kSharedStreamId;
     util::Bytes chunked;
-    rtmp::encode_message_absolute(h, m->payload, chunk_size, chunked);
+    if (!rtmp::encode_message_absolute(h, m->payload, chunk_size, chunked)) return nullptr;
     m->chunks = net::SharedRef(net::SharedBytes::make(std::move(chunked)));
     return m;
 }

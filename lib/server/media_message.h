@@ -34,7 +34,8 @@ struct MediaMessage {
 
 using MediaPtr = std::shared_ptr<const MediaMessage>;
 
-// Classifies and chunks a publisher's audio (8), video (9) or data (18) message.
+// Classifies and chunks a publisher's audio (8), video (9) or data (18) message; nullptr when
+// the payload is too large for RTMP's 24-bit length (re-encoded metadata can grow past it).
 MediaPtr make_media_message(std::uint8_t type, std::uint32_t timestamp, util::Bytes payload,
                             std::uint32_t chunk_size);
 

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <exception>
 
 #include "net/address.h"
 #include "net/log.h"
@@ -79,8 +81,25 @@ bool Server::start(std::string& error) {
     return true;
 }
 
-void Server::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int, void* self) {
-    auto* s = static_cast<Server*>(self);
+void Server::on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* self) {
+    try {
+        static_cast<Server*>(self)->accept(l, fd, addr, len);
+    } catch (const std::exception& e) {
+        // The loop boundary: this one connection is lost, the server keeps serving.
+        guard_log("accept", e.what());
+    }
+}
+
+void Server::guard_log(const char* where, const char* what) noexcept {
+    try {
+        net::logger().error("internal error", {{"where", where}, {"reason", what}});
+    } catch (...) {
+        std::fputs("rtmp-serve: internal error\n", stderr);
+    }
+}
+
+void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
+    Server* s = this;
     std::string peer = net::format_address(addr);
     if (s->stopping_ || s->sessions_.size() >= std::size_t(s->config_->max_connections)) {
         net::logger().warn("connection refused", {{"peer", peer},
@@ -108,7 +127,7 @@ void Server::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int,
 }
 
 Stream& Server::stream(const std::string& app, const std::string& name) {
-    std::string key = app + "/" + name;
+    StreamKey key{app, name};
     auto it = streams_.find(key);
     if (it == streams_.end()) {
         GopLimits gop{config_->gop_cache, std::size_t(config_->gop_cache_max_frames),
@@ -122,7 +141,7 @@ Stream& Server::stream(const std::string& app, const std::string& name) {
 }
 
 Stream* Server::find_stream(const std::string& app, const std::string& name) {
-    auto it = streams_.find(app + "/" + name);
+    auto it = streams_.find(StreamKey{app, name});
     return it == streams_.end() ? nullptr : it->second.get();
 }
 
@@ -130,7 +149,7 @@ void Server::release_if_idle(Stream& stream) {
     if (!stream.idle()) return;
     cancel_unpublish_timer(stream);
     publishers_.erase(&stream);
-    streams_.erase(stream.key());
+    streams_.erase(stream.id());
 }
 
 Session* Server::publisher_of(const Stream& stream) {
@@ -156,24 +175,31 @@ void Server::publisher_left(Stream& stream) {
     cancel_unpublish_timer(stream);
     auto t = std::make_unique<UnpublishTimer>();
     t->server = this;
-    t->key = stream.key();
+    t->key = stream.id();
     t->ev = evtimer_new(base_, &Server::on_unpublish_timer, t.get());
     timeval tv = net::to_timeval(delay);
     evtimer_add(t->ev, &tv);
-    unpublish_timers_[stream.key()] = std::move(t);
+    unpublish_timers_[stream.id()] = std::move(t);
 }
 
 void Server::cancel_unpublish_timer(const Stream& stream) {
-    auto it = unpublish_timers_.find(stream.key());
+    auto it = unpublish_timers_.find(stream.id());
     if (it == unpublish_timers_.end()) return;
     event_free(it->second->ev);
     unpublish_timers_.erase(it);
 }
 
 void Server::on_unpublish_timer(evutil_socket_t, short, void* arg) {
-    auto* t = static_cast<UnpublishTimer*>(arg);
+    try {
+        unpublish_timer_fired(static_cast<UnpublishTimer*>(arg));
+    } catch (const std::exception& e) {
+        guard_log("unpublish timer", e.what());
+    }
+}
+
+void Server::unpublish_timer_fired(UnpublishTimer* t) {
     Server* s = t->server;
-    const std::string key = t->key;
+    const StreamKey key = t->key;
     auto it = s->unpublish_timers_.find(key);
     if (it != s->unpublish_timers_.end()) {
         event_free(it->second->ev);
@@ -224,7 +250,10 @@ void Server::on_reap(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
     std::vector<Session*> batch;
     batch.swap(s->to_close_);
-    for (Session* session : batch) s->sessions_.erase(session);
+    for (Session* session : batch) {
+        s->forget_flush(session);  // a freed session is never flushed (~Session does it too)
+        s->sessions_.erase(session);
+    }
     if (s->stopping_ && s->sessions_.empty()) event_base_loopexit(s->base_, nullptr);
 }
 

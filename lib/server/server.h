@@ -60,7 +60,10 @@ public:
     const std::string& node_id() const { return node_id_; }
 
 private:
+    // libevent callbacks catch at the loop boundary (DESIGN.md, Errors) and log what they caught.
     static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* self);
+    void accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len);
+    static void guard_log(const char* where, const char* what) noexcept;
     static void on_reap(evutil_socket_t, short, void* self);
     static void on_flush(evutil_socket_t, short, void* self);
     std::vector<Session*> to_flush_;
@@ -71,10 +74,11 @@ private:
     void cancel_unpublish_timer(const Stream& stream);
     struct UnpublishTimer {
         Server* server;
-        std::string key;
+        StreamKey key;
         event* ev;
     };
-    std::map<std::string, std::unique_ptr<UnpublishTimer>> unpublish_timers_;
+    std::map<StreamKey, std::unique_ptr<UnpublishTimer>> unpublish_timers_;
+    static void unpublish_timer_fired(UnpublishTimer* t);
 
     event_base* base_;
     std::shared_ptr<const Config> config_;
@@ -83,7 +87,7 @@ private:
     std::vector<Session*> to_close_;
     event* reap_ = nullptr;
     event* grace_ = nullptr;
-    std::map<std::string, std::unique_ptr<Stream>> streams_;
+    std::map<StreamKey, std::unique_ptr<Stream>> streams_;
     std::map<const Stream*, Session*> publishers_;
     std::uint64_t next_session_id_ = 1;
     bool stopping_ = false;

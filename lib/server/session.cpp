@@ -5,6 +5,7 @@
 #include <event2/buffer.h>
 #include <openssl/rand.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -54,10 +55,17 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
 }
 
 Session::~Session() {
-    if (hook_ticket_ && hook_client_) hook_client_->cancel(hook_ticket_);
-    if (flush_requested_) server_.forget_flush(this);
-    stop_publishing();
-    stop_playing();
+    // Unconditionally: the server must never keep a pointer to a freed session, whatever the
+    // flag says (a direct flush() once cleared it while the server still held the request).
+    server_.forget_flush(this);
+    try {
+        if (hook_ticket_ && hook_client_) hook_client_->cancel(hook_ticket_);
+        stop_publishing();
+        stop_playing();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rtmp-serve: session %llu: error while freeing it: %s\n",
+                     (unsigned long long)id_, e.what());
+    }
     if (writable_) event_free(writable_);
     if (stall_timer_) event_free(stall_timer_);
     if (timer_) event_free(timer_);
@@ -75,48 +83,57 @@ void Session::arm_timer(long long ms) {
 
 void Session::on_timer(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Session*>(self);
-    switch (s->timer_purpose_) {
-        case TimerPurpose::Handshake:
-            s->close("no handshake and connect within handshake_timeout", true);
-            break;
-        case TimerPurpose::PlayWait:
-            if (s->playing_ && !s->playing_->has_publisher()) {
-                s->send_status(s->play_stream_id_, "error", rtmp::status::kPlayStreamNotFound,
-                               "Stream " + s->playing_->name() + " was not published within " +
-                                   s->config_->play_wait_timeout);
-                s->close_after_flush("stream not found: " + s->playing_->key(), false);
-            }
-            break;
-        case TimerPurpose::Flush:
-            s->close(s->pending_close_reason_ + " (peer did not take its last bytes)",
-                     s->pending_close_error_);
-            break;
-        case TimerPurpose::None: break;
-    }
+    s->guarded("timer", [s] {
+        switch (s->timer_purpose_) {
+            case TimerPurpose::Handshake:
+                s->close("no handshake and connect within handshake_timeout", true);
+                break;
+            case TimerPurpose::PlayWait:
+                if (s->playing_ && !s->playing_->has_publisher()) {
+                    s->send_status(s->play_stream_id_, "error", rtmp::status::kPlayStreamNotFound,
+                                   "Stream " + s->playing_->name() + " was not published within " +
+                                       s->config_->play_wait_timeout);
+                    s->close_after_flush("stream not found: " + s->playing_->key(), false);
+                }
+                break;
+            case TimerPurpose::Flush:
+                s->close(s->pending_close_reason_ + " (peer did not take its last bytes)",
+                         s->pending_close_error_);
+                break;
+            case TimerPurpose::None: break;
+        }
+    });
 }
 
-void Session::on_read(bufferevent*, void* self) { static_cast<Session*>(self)->read_input(); }
+void Session::on_read(bufferevent*, void* self) {
+    auto* s = static_cast<Session*>(self);
+    s->guarded("read", [s] { s->read_input(); });
+}
 
 void Session::on_write(bufferevent*, void* self) {
     auto* s = static_cast<Session*>(self);
-    if (s->flushing_ && !s->closing_) s->close(s->pending_close_reason_, s->pending_close_error_);
+    s->guarded("write", [s] {
+        if (s->flushing_ && !s->closing_) s->close(s->pending_close_reason_, s->pending_close_error_);
+    });
 }
 
 void Session::on_event(bufferevent*, short what, void* self) {
     auto* s = static_cast<Session*>(self);
-    if (s->closing_) return;
-    if (what & BEV_EVENT_TIMEOUT) {
-        if (what & BEV_EVENT_WRITING)
-            s->close("write timeout: the peer took no bytes for " + s->config_->write_timeout, true);
-        else
-            s->close("publisher idle for " + s->config_->idle_publisher_timeout, true);
-    } else if (what & BEV_EVENT_EOF) {
-        s->close("peer closed the connection", false);
-    } else if (what & BEV_EVENT_ERROR) {
-        s->close(std::string("socket error: ") +
-                     evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
-                 false);
-    }
+    s->guarded("socket event", [s, what] {
+        if (s->closing_) return;
+        if (what & BEV_EVENT_TIMEOUT) {
+            if (what & BEV_EVENT_WRITING)
+                s->close("write timeout: the peer took no bytes for " + s->config_->write_timeout, true);
+            else
+                s->close("publisher idle for " + s->config_->idle_publisher_timeout, true);
+        } else if (what & BEV_EVENT_EOF) {
+            s->close("peer closed the connection", false);
+        } else if (what & BEV_EVENT_ERROR) {
+            s->close(std::string("socket error: ") +
+                         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
+                     false);
+        }
+    });
 }
 
 void Session::read_input() {
@@ -168,7 +185,11 @@ void Session::send(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_i
     h.stream_id = stream_id;
     h.timestamp = timestamp;
     scratch_.clear();
-    encoder_.encode(h, payload, scratch_);
+    if (auto r = encoder_.encode(h, payload, scratch_); !r) {
+        // Only a reply built from peer data could be this large; the session goes on without it.
+        log_unencodable(type, r.error().message);
+        return;
+    }
     bufferevent_write(bev_, scratch_.data(), scratch_.size());
     request_flush();
 }
@@ -213,10 +234,8 @@ void Session::close(const std::string& reason, bool error) {
                                                "DISCONNECTED", reason));
     }
     evtimer_del(timer_);
-    if (flush_requested_) {
-        server_.forget_flush(this);
-        flush_requested_ = false;
-    }
+    server_.forget_flush(this);  // always: see ~Session
+    flush_requested_ = false;
     if (writable_) event_del(writable_);
     if (stall_timer_) evtimer_del(stall_timer_);
     bufferevent_disable(bev_, EV_READ | EV_WRITE);
@@ -241,23 +260,27 @@ void Session::close_after_flush(const std::string& reason, bool error) {
 }
 
 void Session::shut_down() {
-    if (closing_) return;
-    if (playing_) {
-        send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
-        send_status(play_stream_id_, "status", rtmp::status::kPlayStop, "Server is shutting down.");
-    }
-    if (publishing_) {
-        send_status(publish_stream_id_, "status", rtmp::status::kUnpublishSuccess,
-                    "Server is shutting down.");
-    }
-    close_after_flush("server shutting down", false);
+    guarded("shut down", [this] {
+        if (closing_) return;
+        if (playing_) {
+            send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
+            send_status(play_stream_id_, "status", rtmp::status::kPlayStop, "Server is shutting down.");
+        }
+        if (publishing_) {
+            send_status(publish_stream_id_, "status", rtmp::status::kUnpublishSuccess,
+                        "Server is shutting down.");
+        }
+        close_after_flush("server shutting down", false);
+    });
 }
 
 void Session::replaced() {
-    if (closing_ || !publishing_) return;
-    send_status(publish_stream_id_, "error", rtmp::status::kPublishBadName,
-                "Another publisher took over " + publishing_->name() + ".");
-    close_after_flush("replaced by a new publisher", false);
+    guarded("replaced", [this] {
+        if (closing_ || !publishing_) return;
+        send_status(publish_stream_id_, "error", rtmp::status::kPublishBadName,
+                    "Another publisher took over " + publishing_->name() + ".");
+        close_after_flush("replaced by a new publisher", false);
+    });
 }
 
 }  // namespace server

@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <exception>
 #include <string>
 
 #include "rtmp/chunk_decoder.h"
@@ -57,6 +58,12 @@ private:
     static void on_event(bufferevent*, short what, void* self);
     static void on_timer(evutil_socket_t, short, void* self);
 
+    // The Player calls, run by the guarded wrappers above (session_media.cpp): a failure in one
+    // player ends that player, not the publisher whose message it was.
+    void deliver_media(const MediaPtr& message);
+    void publish_started(Stream& stream, bool resumed);
+    void publish_stopped(Stream& stream);
+
     void read_input();
     void handle_message(rtmp::Message&& m);
     void handle_control(const rtmp::Message& m);
@@ -79,10 +86,11 @@ private:
     // REST hooks (session_hooks.cpp). Without rest_hook_url every decision is "allowed" at once.
     using HookDone = std::function<void(const hook::Decision&)>;
     void authorize(const char* method, const hook::json& payload, HookDone done);
+    void hook_answered(const std::string& method, const HookDone& done, const hook::Decision& d);
     void notify(const char* method, const hook::json& payload);
     // The connect hook deferred by rtmp_use_stream_params_as_connection, then `done`.
     void authorize_deferred_connect(const url::RtmpUrl& where, std::function<void()> done,
-                                    std::function<void(const std::string&)> refused);
+                                    std::function<void(const std::string&, const std::string&)> refused);
     std::string hook_session_id() const;
     hook::ConnectInfo connect_info(const url::Params& custom) const;
     hook::StreamInfo stream_info(const std::string& name, bool published, const char* status,
@@ -107,8 +115,10 @@ private:
     // write_coalesce period) goes out in one writev, and the socket is watched for writability
     // only while a write could not finish.
 public:
-    void flush();  // called by the server for sessions that asked for it
+    void flush();  // called by the server for sessions that asked for it (schedule_flush)
 private:
+    // Writes what is queued now. Does not touch the server's flush list: only flush() does.
+    void write_now();
     void enter_player_output();
     void request_flush();
     void arm_stall_timer();
@@ -117,6 +127,15 @@ private:
     void write_silenced(const MediaMessage& m);
     // `m` with this payload, encoded for this player alone (its stream id, silence).
     void write_payload(const MediaMessage& m, util::ByteView payload);
+
+    // The event-callback boundary (session_guard.cpp): every libevent and hook callback of a
+    // session runs its body through guarded(); an exception ends this one session with a log
+    // line naming the peer and the reason, and the server keeps serving.
+    template <class Body>
+    void guarded(const char* where, Body&& body) noexcept;
+    void fail(const char* where, const char* what) noexcept;
+    // A message too large for the 24-bit length field was not sent: counted and logged.
+    void log_unencodable(std::uint8_t type, const std::string& why);
 
     // Ends the session now (nothing more is sent).
     void close(const std::string& reason, bool error);
@@ -168,6 +187,7 @@ private:
     bool video_first_logged_ = false;
     MediaPtr held_audio_header_;       // rtmp_send_video_first: sent after the first keyframe
     std::uint64_t drops_logged_ = 0;
+    std::uint64_t dropped_unencodable_ = 0;
     bool player_output_ = false;   // writes are ours (see flush())
     bool flush_requested_ = false;
     bool want_writable_ = false;   // the last write met a full socket buffer
@@ -187,5 +207,16 @@ private:
     url::Params publish_params_, play_params_;
     bool publishing_event_sent_ = false;
 };
+
+template <class Body>
+void Session::guarded(const char* where, Body&& body) noexcept {
+    try {
+        body();
+    } catch (const std::exception& e) {
+        fail(where, e.what());
+    } catch (...) {
+        fail(where, "unknown exception");
+    }
+}
 
 }  // namespace server

@@ -8,6 +8,7 @@
 #include "rtmp/command_replies.h"
 #include "server/server.h"
 #include "server/session.h"
+#include "util/text_escape.h"
 
 namespace server {
 
@@ -80,7 +81,8 @@ void Session::handle_command(const rtmp::Command& cmd, std::uint32_t stream_id) 
     const std::string& name = cmd.name;
     if (name == "connect") return handle_connect(cmd);
     if (!connected_) {
-        close("command '" + name + "' before connect", true);
+        // The name is quoted short: the reason must survive the log's cap on a value.
+        close("command '" + util::shorten(name, 64) + "' before connect", true);
         return;
     }
     if (name == "createStream") return handle_create_stream(cmd);
@@ -128,7 +130,10 @@ void Session::handle_command(const rtmp::Command& cmd, std::uint32_t stream_id) 
 
 void Session::handle_connect(const rtmp::Command& cmd) {
     if (connected_) {
-        close("second connect on one connection", true);
+        // As nginx-rtmp ("connect: duplicate connection"): refused, and the session ends. The
+        // client is told why; what it already sent stays valid until its bytes are out.
+        send_command(0, rtmp::connect_rejected(cmd.transaction_id, "Already connected."));
+        close_after_flush("second connect on one connection", true);
         return;
     }
     auto params = rtmp::read_connect(cmd);
@@ -172,7 +177,9 @@ void Session::handle_connect(const rtmp::Command& cmd) {
                   }
                   notify(hook::method::kConnectionStatusEvent,
                          hook::connection_status_payload(info, "FAILED", d.reason));
-                  send_command(0, rtmp::connect_rejected(txn, d.reason));
+                  send_command(0, rtmp::connect_rejected(txn, d.client_reason.empty()
+                                                                   ? "Connection refused."
+                                                                   : d.client_reason));
                   close_after_flush("connect refused by hook: " + d.reason, false);
               });
 }
@@ -223,21 +230,21 @@ void Session::handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id) 
         return;
     }
     const std::string type = params->type;
-    auto refuse = [this, stream_id](const std::string& reason) {
+    // `told` reaches the client; `logged` (which may name the backend) only the log.
+    auto refuse = [this, stream_id](const std::string& told, const std::string& logged) {
         send_status(stream_id, "error", rtmp::status::kPublishDenied,
-                    reason.empty() ? "Publishing refused." : reason);
-        close_after_flush("publish refused by hook: " + reason, false);
+                    told.empty() ? "Publishing refused." : told);
+        close_after_flush("publish refused by hook: " + logged, false);
     };
     authorize_deferred_connect(where, [this, where, stream_id, type, refuse] {
         publish_media_session_id_ = hook_uuid();
         hook::StreamInfo info = stream_info(where.stream, true, "NEW", where.stream_params);
         authorize(hook::method::kPublishStream, hook::stream_payload(info),
                   [this, where, stream_id, type, refuse](const hook::Decision& d) {
-                      if (!d.allowed) return refuse(d.reason);
-                      std::string name = where.stream;
-                      if (auto it = d.overwritten_fields.find("name");
-                          it != d.overwritten_fields.end() && it->is_string())
-                          name = it->get<std::string>();
+                      if (!d.allowed) return refuse(d.client_reason, d.reason);
+                      std::string name = where.stream, why;
+                      if (!apply_overwritten_name(d.overwritten_fields, d.wrong_type_fields, name, why))
+                          return refuse("Stream name refused by the server.", why);
                       start_publish(where, name, stream_id, type);
                   });
     }, refuse);
@@ -252,7 +259,7 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
             if (Session* old = server_.publisher_of(*existing)) old->replaced();
         } else {
             send_status(stream_id, "error", rtmp::status::kPublishBadName,
-                        "Stream " + name + " is already being published.");
+                        "Stream " + where.stream + " is already being published.");
             close_after_flush("publish refused: " + existing->key() + " already published", true);
             return;
         }
@@ -266,7 +273,9 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
     stream.start_publishing(this);
     server_.set_publisher(stream, this);
     send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
-    send_status(stream_id, "status", rtmp::status::kPublishStart, name + " is now published.");
+    // Descriptions name the stream as the client did: a backend's overwritten name is internal.
+    send_status(stream_id, "status", rtmp::status::kPublishStart,
+                where.stream + " is now published.");
     const long long idle = duration_ms(config_->idle_publisher_timeout);
     const long long wt = duration_ms(config_->write_timeout);
     timeval tv = net::to_timeval(idle);
@@ -299,20 +308,19 @@ void Session::handle_play(const rtmp::Command& cmd, std::uint32_t stream_id) {
         close_after_flush("play refused: session busy", true);
         return;
     }
-    auto refuse = [this, stream_id](const std::string& reason) {
+    auto refuse = [this, stream_id](const std::string& told, const std::string& logged) {
         send_status(stream_id, "error", "NetStream.Play.Failed",
-                    reason.empty() ? "Playing refused." : reason);
-        close_after_flush("play refused by hook: " + reason, false);
+                    told.empty() ? "Playing refused." : told);
+        close_after_flush("play refused by hook: " + logged, false);
     };
     authorize_deferred_connect(where, [this, where, stream_id, refuse] {
         hook::StreamInfo info = stream_info(where.stream, false, "NEW", where.stream_params);
         authorize(hook::method::kPlayStream, hook::stream_payload(info),
                   [this, where, stream_id, refuse](const hook::Decision& d) {
-                      if (!d.allowed) return refuse(d.reason);
-                      std::string name = where.stream;
-                      if (auto it = d.overwritten_fields.find("name");
-                          it != d.overwritten_fields.end() && it->is_string())
-                          name = it->get<std::string>();
+                      if (!d.allowed) return refuse(d.client_reason, d.reason);
+                      std::string name = where.stream, why;
+                      if (!apply_overwritten_name(d.overwritten_fields, d.wrong_type_fields, name, why))
+                          return refuse("Stream name refused by the server.", why);
                       start_play(where, name, stream_id);
                   });
     }, refuse);
@@ -331,8 +339,10 @@ void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint3
     enter_player_output();
 
     send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
-    send_status(stream_id, "status", rtmp::status::kPlayReset, "Playing and resetting " + name + ".");
-    send_status(stream_id, "status", rtmp::status::kPlayStart, "Started playing " + name + ".");
+    send_status(stream_id, "status", rtmp::status::kPlayReset,
+                "Playing and resetting " + where.stream + ".");
+    send_status(stream_id, "status", rtmp::status::kPlayStart,
+                "Started playing " + where.stream + ".");
     send(rtmp::csid::kData, std::uint8_t(rtmp::MessageType::DataAmf0), stream_id,
          rtmp::sample_access(true, true));
     stream.add_player(this);
@@ -349,7 +359,7 @@ void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint3
     }
     if (stream.has_publisher()) {
         stream.replay_to(*this);
-        flush();  // a new player's first picture is never held back by write_coalesce
+        write_now();  // a new player's first picture is never held back by write_coalesce
     } else {
         const long long wait = duration_ms(config_->play_wait_timeout);
         if (wait > 0) {

@@ -78,23 +78,27 @@ void Session::authorize(const char* method, const hook::json& payload, HookDone 
     hook_client_ = client;
     std::string m = method;
     hook_ticket_ = client->authorize(method, payload, [this, m, done](hook::Decision d) {
-        hook_ticket_ = 0;
-        awaiting_hook_ = false;
-        if (closing_ || flushing_) return;
-        net::LogFields f = {{"session", std::to_string(id_)}, {"peer", peer_}, {"method", m},
-                            {"status", std::to_string(d.status)}};
-        if (!d.reason.empty()) f.emplace_back("reason", d.reason);
-        if (d.backend_error) net::logger().warn(d.allowed ? "hook failed, allowed (rest_on_error: LOG)"
-                                                          : "hook failed, refused",
-                                                f);
-        else net::logger().info(d.allowed ? "hook allowed" : "hook refused", f);
-        done(d);
-        replay_pending();
-        if (!awaiting_hook_ && !closing_ && !flushing_) {
-            bufferevent_enable(bev_, EV_READ);
-            read_input();  // what arrived meanwhile
-        }
+        guarded("hook answer", [&] { hook_answered(m, done, d); });
     });
+}
+
+void Session::hook_answered(const std::string& m, const HookDone& done, const hook::Decision& d) {
+    hook_ticket_ = 0;
+    awaiting_hook_ = false;
+    if (closing_ || flushing_) return;
+    net::LogFields f = {{"session", std::to_string(id_)}, {"peer", peer_}, {"method", m},
+                        {"status", std::to_string(d.status)}};
+    if (!d.reason.empty()) f.emplace_back("reason", d.reason);
+    if (d.backend_error) net::logger().warn(d.allowed ? "hook failed, allowed (rest_on_error: LOG)"
+                                                      : "hook failed, refused",
+                                            f);
+    else net::logger().info(d.allowed ? "hook allowed" : "hook refused", f);
+    done(d);
+    replay_pending();
+    if (!awaiting_hook_ && !closing_ && !flushing_) {
+        bufferevent_enable(bev_, EV_READ);
+        read_input();  // what arrived meanwhile
+    }
 }
 
 void Session::replay_pending() {
@@ -110,7 +114,7 @@ void Session::notify(const char* method, const hook::json& payload) {
 }
 
 void Session::authorize_deferred_connect(const url::RtmpUrl& where, std::function<void()> done,
-                                         std::function<void(const std::string&)> refused) {
+                                         std::function<void(const std::string&, const std::string&)> refused) {
     if (!connect_hook_deferred_) {
         done();
         return;
@@ -123,7 +127,7 @@ void Session::authorize_deferred_connect(const url::RtmpUrl& where, std::functio
                   if (!d.allowed) {
                       notify(hook::method::kConnectionStatusEvent,
                              hook::connection_status_payload(info, "FAILED", d.reason));
-                      refused(d.reason);
+                      refused(d.client_reason, d.reason);
                       return;
                   }
                   established_sent_ = true;

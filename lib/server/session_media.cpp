@@ -8,7 +8,7 @@
 
 namespace server {
 
-void Session::send_media(const MediaPtr& m) {
+void Session::deliver_media(const MediaPtr& m) {
     if (closing_ || flushing_ || paused_ || !playing_) return;
     if ((m->is_audio() && !receive_audio_) || (m->is_video() && !receive_video_)) return;
 
@@ -85,13 +85,16 @@ void Session::write_payload(const MediaMessage& m, util::ByteView payload) {
     h.type = m.type;
     h.stream_id = play_stream_id_;
     scratch_.clear();
-    rtmp::encode_message_absolute(h, payload, encoder_.chunk_size(), scratch_);
+    if (auto r = rtmp::encode_message_absolute(h, payload, encoder_.chunk_size(), scratch_); !r) {
+        log_unencodable(m.type, r.error().message);  // e.g. silence output grown past 16 MiB
+        return;
+    }
     evbuffer_add(out_, scratch_.data(), scratch_.size());
     queue_.queued(scratch_.size(), m.timestamp, m.is_header());
     request_flush();
 }
 
-void Session::on_publish_start(Stream& stream, bool resumed) {
+void Session::publish_started(Stream& stream, bool resumed) {
     if (closing_ || flushing_) return;
     if (resumed) {
         send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
@@ -109,7 +112,7 @@ void Session::on_publish_start(Stream& stream, bool resumed) {
     }
 }
 
-void Session::on_publish_stop(Stream& stream) {
+void Session::publish_stopped(Stream& stream) {
     if (closing_ || flushing_) return;
     send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
     send_status(play_stream_id_, "status", rtmp::status::kPlayUnpublishNotify,

@@ -39,7 +39,11 @@ void Session::request_flush() {
 }
 
 void Session::flush() {
-    flush_requested_ = false;
+    flush_requested_ = false;  // the server has taken this session off its list
+    guarded("flush", [this] { write_now(); });
+}
+
+void Session::write_now() {
     if (closing_) return;
     evbuffer* out = out_;
     const evutil_socket_t fd = bufferevent_getfd(bev_);
@@ -66,7 +70,9 @@ void Session::flush() {
 
 void Session::on_writable(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Session*>(self);
-    if (s->want_writable_) s->flush();
+    s->guarded("writable", [s] {
+        if (s->want_writable_) s->write_now();
+    });
 }
 
 void Session::arm_stall_timer() {
@@ -80,13 +86,15 @@ void Session::arm_stall_timer() {
 
 void Session::on_stall_timer(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Session*>(self);
-    if (s->closing_ || !s->want_writable_) return;
-    const long long limit = duration_ms(s->config_->write_timeout);
-    if (s->server_.now_ms() - s->last_progress_ms_ >= limit) {
-        s->close("write timeout: the peer took no bytes for " + s->config_->write_timeout, true);
-    } else {
-        s->arm_stall_timer();  // progress was made since the timer was set
-    }
+    s->guarded("stall timer", [s] {
+        if (s->closing_ || !s->want_writable_) return;
+        const long long limit = duration_ms(s->config_->write_timeout);
+        if (s->server_.now_ms() - s->last_progress_ms_ >= limit) {
+            s->close("write timeout: the peer took no bytes for " + s->config_->write_timeout, true);
+        } else {
+            s->arm_stall_timer();  // progress was made since the timer was set
+        }
+    });
 }
 
 }  // namespace server

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "net/log.h"
+
 namespace server {
 
 void Stream::start_publishing(const void* owner) {
@@ -46,7 +48,17 @@ void Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes pay
     const Track track = type == 8 ? Track::Audio : type == 9 ? Track::Video : Track::Data;
     info_.bytes_in += payload.size();
     const std::uint32_t ts = timestamps_.normalize(timestamp, track);
+    const std::size_t size = payload.size();
     MediaPtr m = make_media_message(type, ts, std::move(payload), chunk_size_);
+    if (!m) {
+        ++dropped_unencodable_;
+        net::logger().warn("message dropped: too large for RTMP's 24-bit length",
+                           {{"stream", key()},
+                            {"type", std::to_string(type)},
+                            {"bytes", std::to_string(size)},
+                            {"dropped", std::to_string(dropped_unencodable_)}});
+        return;
+    }
     learn(*m);
     cache(m);
     for (Player* p : players_) p->send_media(m);

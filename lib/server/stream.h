@@ -11,6 +11,7 @@
 #include "media/audio.h"
 #include "media/video.h"
 #include "server/media_message.h"
+#include "server/stream_key.h"
 #include "server/timestamp_normalizer.h"
 
 namespace server {
@@ -59,6 +60,8 @@ public:
 
     const std::string& app() const { return app_; }
     const std::string& name() const { return name_; }
+    // The registry's key; key() is its "app/name" text, for log lines only.
+    StreamKey id() const { return {app_, name_}; }
     std::string key() const { return app_ + "/" + name_; }
 
     bool has_publisher() const { return publisher_ != nullptr; }
@@ -84,6 +87,8 @@ public:
     const MediaPtr& audio_header() const { return audio_header_; }
     const StreamInfo& info() const { return info_; }
     void note_metadata_frame_rate(double fps) { info_.metadata_frame_rate = fps; }
+    // Messages dropped because they cannot be encoded (over 16 MiB - 1 bytes).
+    std::uint64_t dropped_unencodable() const { return dropped_unencodable_; }
 
 private:
     void cache(const MediaPtr& m);
@@ -103,6 +108,7 @@ private:
     bool gop_open_ = false;  // collecting since the last keyframe and within the limits
     StreamInfo info_;
     std::optional<media::AacConfig> aac_config_;
+    std::uint64_t dropped_unencodable_ = 0;
 };
 
 }  // namespace server

@@ -82,6 +82,10 @@ HOOK_PORT=$(free_port)  # nothing listens there
 start_serve --rest-hook-url "$(hook_url)" --rest-request-timeout 2s
 publish_once "rtmp://127.0.0.1:$PORT/live/cam3" 1 2>"$WORK/pub4.err"
 check "backend down with rest_on_error FAIL refuses" test $? != 0
+check "the refused client is told the backend is unavailable" \
+  grep -q "authorization backend unavailable" "$WORK/pub4.err"
+check "... and not the backend's address" bash -c "! grep -qE '127.0.0.1.*$HOOK_PORT|$HOOK_PORT' '$WORK/pub4.err'"
+check "... which the server log has" grep -q "connect refused by hook: .*$HOOK_PORT" "$SERVE_LOG"
 kill "$SERVE_PID"
 start_serve --rest-hook-url "$(hook_url)" --rest-request-timeout 2s --rest-on-error LOG
 publish_once "rtmp://127.0.0.1:$PORT/live/cam3" 1 2>"$WORK/pub4b.err"
@@ -125,6 +129,18 @@ timeout 15 ffprobe -v error -show_entries stream=codec_name "rtmp://127.0.0.1:$P
 check "overwritten name routes the stream (channel1 plays)" grep -q h264 "$WORK/route.out"
 check "server logs the routed name" grep -q "stream=live/channel1" "$SERVE_LOG"
 kill "$PUBLISH_PID" "$SERVE_PID" "$HOOK_PID" 2>/dev/null
+
+# 6b. A bad overwritten name (not a string, or with '/': app "live" + "a/b" is not a stream of
+# app "live/a") refuses the publish with a clear status, and the log says why.
+for bad in "5:is not a string" "a/b:contains '/'"; do
+  start_hooks --set "publishStream:name=${bad%%:*}"
+  start_serve --rest-hook-url "$(hook_url)" --rest-overwrite name
+  publish_once "rtmp://127.0.0.1:$PORT/live/key1" 1 2>"$WORK/badname.err"
+  check "overwritten name ${bad%%:*} refuses the publish" test $? != 0
+  check "... the client reads why" grep -q "Stream name refused by the server" "$WORK/badname.err"
+  check "... the log says the name ${bad#*:}" grep -q "overwritten name ${bad#*:}" "$SERVE_LOG"
+  kill "$SERVE_PID" "$HOOK_PID" 2>/dev/null
+done
 
 # 7. Signatures: hook-echo refuses a wrong secret and accepts the right one.
 start_hooks --secret right

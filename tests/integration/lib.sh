@@ -26,7 +26,10 @@ check() {
   local name=$1; shift
   if "$@" >&2; then ok "$name"; else not_ok "$name"; fi
 }
-finish() { exit $((N_FAILED > 0)); }
+finish() {
+  sanitizer_check
+  exit $((N_FAILED > 0))
+}
 log() { echo "# $*" >&2; }
 
 # A TCP port on 127.0.0.1 that nothing listens on now, outside the range the kernel gives
@@ -57,12 +60,42 @@ spawn() {
   PIDS+=("$LAST_PID")
 }
 
+# The rtmp-serve that start_serve runs: the release build, or another one such as the
+# AddressSanitizer + UBSan build (tests/run.sh asan-integration sets SERVE_BIN and
+# SERVE_SANITIZED=1 for every *hostile*_test.sh). Whatever the binary, a sanitizer report in a
+# server's log fails the script at finish; with SERVE_SANITIZED the servers are first stopped
+# gracefully (so shutdown runs checked too) and one TAP line says the run was clean.
+SERVE_BIN=${SERVE_BIN:-$BIN/rtmp-serve}
+SERVE_LOGS=()
+SERVE_PIDS=()
+# Leaks are not checked: tests end servers by signal. Anything else stops the server at once.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+SANITIZER_REPORT='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer'
+
+sanitizer_check() {
+  ((${#SERVE_LOGS[@]})) || return 0
+  local p bad
+  if [ -n "${SERVE_SANITIZED:-}" ]; then
+    for p in "${SERVE_PIDS[@]}"; do stop "$p" 10; done
+  fi
+  bad=$(grep -lE "$SANITIZER_REPORT" "${SERVE_LOGS[@]}" 2>/dev/null)
+  if [ -n "$bad" ]; then
+    grep -hE -A30 "$SANITIZER_REPORT" $bad | head -n 60 >&2
+    not_ok "rtmp-serve ($SERVE_BIN) reported no sanitizer error"
+  elif [ -n "${SERVE_SANITIZED:-}" ]; then
+    ok "rtmp-serve ($SERVE_BIN) reported no sanitizer error"
+  fi
+}
+
 # start_serve [ARGS...]: rtmp-serve on a free port; sets $PORT, $SERVE_PID, $SERVE_LOG.
 start_serve() {
   PORT=$(free_port)
   SERVE_LOG=$WORK/serve-$PORT.log
-  spawn "$SERVE_LOG" "$BIN/rtmp-serve" --listen "127.0.0.1:$PORT" "$@"
+  spawn "$SERVE_LOG" "$SERVE_BIN" --listen "127.0.0.1:$PORT" "$@"
   SERVE_PID=$LAST_PID
+  SERVE_LOGS+=("$SERVE_LOG")
+  SERVE_PIDS+=("$SERVE_PID")
   wait_port "$PORT" 10 || { log "rtmp-serve did not start:"; cat "$SERVE_LOG" >&2; return 1; }
 }
 

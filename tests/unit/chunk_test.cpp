@@ -79,6 +79,31 @@ MessageHeader hdr(std::uint32_t csid, std::uint32_t ts, std::uint8_t type, std::
 
 BOOST_AUTO_TEST_SUITE(chunk_encoding)
 
+// The length field has 24 bits: a larger payload (re-encoded metadata, silence output) would be
+// announced with a truncated length and desynchronise the receiver. Both encoders refuse it.
+BOOST_AUTO_TEST_CASE(payload_over_16_mib_minus_1_is_refused) {
+    const Bytes largest(kMaxEncodablePayload, 0x11);
+    const Bytes too_big(kMaxEncodablePayload + 1, 0x11);
+    Bytes out;
+    auto ok = encode_message_absolute(hdr(6, 0, 9, 1), largest, 65536, out);
+    BOOST_REQUIRE(ok);
+    BOOST_TEST(*ok == out.size());
+    BOOST_TEST(util::read_be24(out.data() + 4) == 0xFFFFFFu);
+    out.clear();
+    auto refused = encode_message_absolute(hdr(6, 0, 9, 1), too_big, 65536, out);
+    BOOST_REQUIRE(!refused);
+    BOOST_TEST(int(refused.error().code) == int(EncodeErrc::PayloadTooLarge));
+    BOOST_TEST(out.empty());
+
+    ChunkEncoder enc;
+    enc.set_chunk_size(65536);
+    BOOST_TEST(!enc.encode(hdr(6, 0, 9, 1), too_big, out));
+    BOOST_TEST(out.empty());
+    // The refusal left no state: the next message on that chunk stream is a fmt 0 again.
+    BOOST_REQUIRE(enc.encode(hdr(6, 10, 9, 1), pattern(10), out));
+    BOOST_TEST((out[0] >> 6) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(small_message_fmt0_is_byte_exact) {
     Bytes out;
     encode_message_absolute(hdr(3, 0x010203, 20, 1), Bytes{0xAA, 0xBB}, 128, out);

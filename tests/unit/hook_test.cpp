@@ -301,4 +301,26 @@ BOOST_AUTO_TEST_CASE(transport_errors_follow_rest_on_error) {
                "hook playStream: Couldn't connect to server");
 }
 
+// The detail (backend address, library error) is for the log; the client reads a fixed phrase,
+// or the backend's own refusal text for a 4xx.
+BOOST_AUTO_TEST_CASE(the_client_reason_leaks_no_backend_detail) {
+    hook::HookConfig cfg;
+    json sent = json::object();
+    net::HttpResult down;
+    down.error = "Failed to connect to 127.0.0.1 port 39999 after 0 ms: Couldn't connect to server";
+    auto d = hook::decide(cfg, "connect", sent, down);
+    BOOST_TEST(d.reason.find("127.0.0.1 port 39999") != std::string::npos);
+    BOOST_TEST(d.client_reason == "authorization backend unavailable");
+    net::HttpResult late;
+    late.error = "Operation timed out";
+    late.timed_out = true;
+    BOOST_TEST(hook::decide(cfg, "connect", sent, late).client_reason ==
+               "authorization backend unavailable");
+    BOOST_TEST(hook::decide(cfg, "connect", sent,
+                            answer(502, "upstream 10.0.0.7:8080 refused", "Bad Gateway"))
+                   .client_reason == "authorization backend unavailable");
+    BOOST_TEST(hook::decide(cfg, "connect", sent, answer(403, "bad token")).client_reason ==
+               "bad token");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

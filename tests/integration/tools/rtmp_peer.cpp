@@ -3,6 +3,7 @@
 // player that stops reading, using lib/rtmp's ClientHandshake, ChunkEncoder and encode_command.
 //
 // Usage: rtmp_peer HOST PORT MODE [--timeout SECONDS] [--app APP] [--name NAME] [--depth N]
+//                  [--command-hex HEX] [--command-size BYTES]
 // Modes:
 //   bad-c0           C0 = 0x06 (RTMPE) and a C1; the server must close.
 //   stall-handshake  C0 only, then nothing; the server must close after its handshake timeout.
@@ -17,6 +18,12 @@
 //                    "video|audio TS SIZE key|inter|header" for media. A player that, unlike
 //                    ffmpeg and librtmp, does not end at NetStream.Play.UnpublishNotify.
 //                    Exit 0 when it was still connected at the end.
+//   command-name     handshake, then one AMF0 command (before connect) whose name is the bytes
+//                    of --command-hex HEX (default "ff"), repeated up to --command-size bytes
+//                    when given: invalid UTF-8, CR, ESC, a 16 MiB name. The server must close.
+//   play-connect     connect, createStream, play --app/--name and a second connect, all in one
+//                    TCP segment; prints what the server answers ("command _error", ...) until
+//                    it closes.
 // Prints "local ADDR:PORT" first (the peer address the server logs), then what happened.
 // Exit: 0 the server closed the connection within --timeout, 1 it did not, 2 usage or I/O error.
 #include <arpa/inet.h>
@@ -48,7 +55,16 @@ struct Options {
     std::string host, port, mode, app = "live", name = "s1";
     double timeout_s = 10;
     int depth = 100000;
+    std::string command_hex = "ff";
+    std::size_t command_size = 0;
 };
+
+std::string from_hex(const std::string& hex) {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        out += char(std::stoi(hex.substr(i, 2), nullptr, 16));
+    return out;
+}
 
 [[noreturn]] void die(const std::string& what) {
     std::fprintf(stderr, "rtmp_peer: %s\n", what.c_str());
@@ -152,7 +168,7 @@ void send_message(int fd, rtmp::ChunkEncoder& enc, std::uint32_t csid, rtmp::Mes
     h.stream_id = stream_id;
     h.length = std::uint32_t(payload.size());
     util::Bytes out;
-    enc.encode(h, payload, out);
+    if (!enc.encode(h, payload, out)) die("message too large to encode");
     send_all(fd, out);
 }
 
@@ -236,6 +252,52 @@ int play(int fd, const Options& o) {
     return 0;
 }
 
+// What the server sends until it closes, one line a message; exit 0 when it closed in time.
+int read_until_close(int fd, const Options& o) {
+    rtmp::ChunkDecoder decoder;
+    std::uint8_t buf[65536];
+    auto start = Clock::now();
+    while (Clock::now() - start < std::chrono::duration<double>(o.timeout_s)) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0) continue;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            std::printf("closed by server\n");
+            return 0;
+        }
+        auto r = decoder.feed(util::ByteView(buf, std::size_t(n)),
+                              [](rtmp::Message&& m) { print_message(m); });
+        if (!r) {
+            std::printf("chunk stream error: %s\n", r.error().message.c_str());
+            return 2;
+        }
+    }
+    std::printf("still open after %.1f s\n", o.timeout_s);
+    return 1;
+}
+
+// connect, createStream, play and a second connect, sent with one send() (one segment).
+int play_connect(int fd, const Options& o) {
+    using rtmp::amf::Value;
+    rtmp::ChunkEncoder enc;
+    util::Bytes all;
+    auto add = [&](std::uint32_t stream_id, const util::Bytes& payload) {
+        rtmp::MessageHeader h;
+        h.csid = rtmp::csid::kCommand;
+        h.type = std::uint8_t(rtmp::MessageType::CommandAmf0);
+        h.stream_id = stream_id;
+        h.length = std::uint32_t(payload.size());
+        (void)enc.encode(h, payload, all);
+    };
+    add(0, connect_payload(o));
+    add(0, rtmp::encode_command("createStream", 2, {Value::null()}));
+    add(1, rtmp::encode_command("play", 3, {Value::null(), Value::string(o.name),
+                                            Value::number(-2000)}));
+    add(0, connect_payload(o));
+    send_all(fd, all);
+    return read_until_close(fd, o);
+}
+
 int slow_play(int fd, const Options& o) {
     send_play(fd, o);
     std::size_t got = 0;
@@ -274,6 +336,8 @@ int main(int argc, char** argv) {
         else if (k == "--app") o.app = v;
         else if (k == "--name") o.name = v;
         else if (k == "--depth") o.depth = std::atoi(v.c_str());
+        else if (k == "--command-hex") o.command_hex = v;
+        else if (k == "--command-size") o.command_size = std::size_t(std::atoll(v.c_str()));
         else die("unknown option " + k);
     }
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -305,6 +369,21 @@ int main(int argc, char** argv) {
         handshake(fd);
         send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
                      amf_bomb(o.depth));
+    } else if (o.mode == "command-name") {
+        handshake(fd);
+        const std::string unit = from_hex(o.command_hex);
+        std::string name = unit;
+        while (!unit.empty() && name.size() < o.command_size) name += unit;
+        if (o.command_size && name.size() > o.command_size) name.resize(o.command_size);
+        // A large chunk size first, so that a 16 MiB name is a few chunks, not 130000.
+        send_message(fd, enc, rtmp::csid::kControl, rtmp::MessageType::SetChunkSize, 0,
+                     rtmp::set_chunk_size_payload(1 << 20));
+        enc.set_chunk_size(1 << 20);
+        send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                     rtmp::encode_command(name, 1, {}));
+    } else if (o.mode == "play-connect") {
+        handshake(fd);
+        return play_connect(fd, o);
     } else if (o.mode == "play") {
         handshake(fd);
         return play(fd, o);
