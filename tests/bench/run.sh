@@ -132,7 +132,8 @@ start_server() {
   local kind=$1 port=$2 log=$3
   if [ "$kind" = rtmp-serve ]; then
     spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$SERVE" --listen "127.0.0.1:$port" \
-      --chunk-size 4096 --log-level info $BENCH_SERVE_ARGS
+      --chunk-size 4096 --log-level info --max-connections-per-ip 0 \
+      --max-connection-rate-per-ip 0 $BENCH_SERVE_ARGS
     SRV_MAIN=$LAST_PID SRV_PID=$LAST_PID
   else
     local prefix=$WORK/nginx-$port
