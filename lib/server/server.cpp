@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -93,6 +94,7 @@ bool Server::start(std::string& error) {
         net::logger().info("open file limit raised", {{"from", std::to_string(fds.before)},
                                                       {"to", std::to_string(fds.after)}});
     }
+    reserve_descriptor_slots(std::min(fds.after, fds_needed(config_->max_connections)));
     for (const auto& text : config_->listen) {
         auto addr = net::parse_listen_address(text);
         if (!addr) {
@@ -172,6 +174,24 @@ void Server::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int,
     Session* raw = session.get();
     s->sessions_.emplace(raw, std::move(session));
     s->admission_keys_.emplace(raw, std::move(key));
+}
+
+void Server::reserve_descriptor_slots(long count) {
+    // libevent allocates a small entry per descriptor number the first time an event is added
+    // for it, and keeps it until the event base goes. Allocated amid a connection storm, these
+    // entries sit between the sessions' memory, one every few KiB, so that glibc cannot give the
+    // freed pages back (RSS stayed at the storm's peak). Allocating them all now, together,
+    // keeps them out of the way: adding an event for a descriptor that is not open fails
+    // (EBADF), after the entry was made.
+    auto noop = [](evutil_socket_t, short, void*) {};
+    event* probe = event_new(base_, -1, 0, noop, nullptr);
+    if (!probe) return;
+    for (long fd = 0; fd < count; ++fd) {
+        if (fcntl(int(fd), F_GETFD) != -1) continue;  // open: its slot comes with its use
+        event_assign(probe, base_, evutil_socket_t(fd), EV_READ, noop, nullptr);
+        if (event_add(probe, nullptr) == 0) event_del(probe);
+    }
+    event_free(probe);
 }
 
 void Server::on_accept_error(evconnlistener*, void* self) {

@@ -67,6 +67,7 @@ private:
     // spinning on a listen socket that stays readable, and log at most once a second.
     static void on_accept_error(evconnlistener*, void* self);
     static void on_accept_resume(evutil_socket_t, short, void* self);
+    void reserve_descriptor_slots(long count);
     event* accept_resume_ = nullptr;
     long long accept_error_logged_ms_ = -1000000;
     std::uint64_t accept_errors_ = 0;
