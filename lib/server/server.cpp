@@ -228,11 +228,7 @@ void Server::sample_memory() {
     for (const auto& [key, stream] : streams_) shared += stream->gop_cache_bytes();
     std::vector<SessionMemory> held;
     held.reserve(sessions_.size());
-    std::unordered_map<std::uint64_t, Session*> by_id;
-    for (const auto& [raw, owned] : sessions_) {
-        held.push_back({raw->id(), raw->private_bytes()});
-        by_id.emplace(raw->id(), raw);
-    }
+    for (const auto& [raw, owned] : sessions_) held.push_back({raw->id(), raw->private_bytes()});
     const std::size_t shared_part = shared;
     auto to_close = budget_.update(shared, std::move(held));
     if (!budget_.admit_new() && !over_budget_logged_) {
@@ -247,10 +243,10 @@ void Server::sample_memory() {
         net::logger().info("max_memory: accepting new connections again",
                            {{"buffered", std::to_string(budget_.total())}});
     }
-    for (std::uint64_t id : to_close) {
-        Session* session = by_id[id];
-        session->close_for_memory(budget_.limit());
-    }
+    if (to_close.empty()) return;
+    std::unordered_map<std::uint64_t, Session*> by_id;
+    for (const auto& [raw, owned] : sessions_) by_id.emplace(raw->id(), raw);
+    for (std::uint64_t id : to_close) by_id[id]->close_for_memory(budget_.limit());
 }
 
 void Server::on_trim(evutil_socket_t, short, void*) {
