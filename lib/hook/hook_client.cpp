@@ -150,6 +150,14 @@ HookClient::Ticket HookClient::authorize(std::string_view method, const json& pa
 bool HookClient::cancel(Ticket ticket) { return http_.cancel(ticket); }
 
 void HookClient::notify(std::string_view method, const json& payload) {
+    if (events_.size() >= config_.max_pending_events) {
+        // Log the first drop and then every 100th, not every event.
+        if (dropped_events_++ % 100 == 0)
+            log("hook " + std::string(method) + ": " + std::to_string(events_.size()) +
+                " events already pending, event dropped (" + std::to_string(dropped_events_) +
+                " dropped so far)");
+        return;
+    }
     auto ev = std::make_unique<Event>();
     ev->owner = this;
     ev->method = std::string(method);

@@ -31,6 +31,7 @@ struct HookConfig {
     std::vector<std::string> overwrite;  // rest_overwrite: fields a backend may change
     int event_retries = 3;        // extra attempts of a status event after the first one
     long retry_backoff_ms = 500;  // wait before the first retry, doubled for each next one
+    std::size_t max_pending_events = 1000;  // rest_event_queue_max: more events are dropped
     // Where notify() reports events it gave up on, and Log-mode errors are reported.
     // Empty: net::logger().warn(...).
     std::function<void(const std::string&)> log;
@@ -77,6 +78,9 @@ public:
 
     // Events not yet delivered (sent or waiting for a retry).
     std::size_t pending_events() const;
+    // Events dropped because max_pending_events were pending (a backend that is down or slow
+    // must not make the server grow).
+    std::uint64_t dropped_events() const { return dropped_events_; }
 
     const HookConfig& config() const { return config_; }
 
@@ -94,6 +98,7 @@ private:
     HookConfig config_;
     net::HttpClient http_;
     std::vector<std::unique_ptr<Event>> events_;
+    std::uint64_t dropped_events_ = 0;
 };
 
 // Turns an HTTP result into a decision per `config` (exposed for tests). `sent` is the request

@@ -18,6 +18,9 @@ public:
     void release() {
         if (--refs_ == 0) delete this;
     }
+    // Bytes of every SharedBytes alive, each counted once however many buffers reference it
+    // (the shared part of the max_memory budget).
+    static std::size_t live_bytes() { return live_bytes_; }
     const util::Bytes& bytes() const { return bytes_; }
     std::size_t size() const { return bytes_.size(); }
 
@@ -32,7 +35,11 @@ public:
     }
 
 private:
-    explicit SharedBytes(util::Bytes b) : bytes_(std::move(b)) {}
+    explicit SharedBytes(util::Bytes b) : bytes_(std::move(b)) { live_bytes_ += bytes_.size(); }
+    ~SharedBytes() { live_bytes_ -= bytes_.size(); }
+    SharedBytes(const SharedBytes&) = delete;
+    SharedBytes& operator=(const SharedBytes&) = delete;
+    static inline std::size_t live_bytes_ = 0;  // one event loop per process: a plain counter
     static void cleanup(const void*, size_t, void* self) { static_cast<SharedBytes*>(self)->release(); }
     util::Bytes bytes_;
     int refs_ = 1;  // the creator's reference

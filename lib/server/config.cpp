@@ -23,6 +23,36 @@ std::vector<Setting> settings_of(Config& c) {
         {"log_format", "log line format on stderr", &c.log_format, {"human", "json"}},
         {"max_connections", "connections served at once; more are closed at accept",
          &c.max_connections, {}},
+        {"max_connections_per_ip",
+         "connections served at once from one address (IPv6: one /64); more are closed at "
+         "accept; 0: no limit. This refuses a benchmark of thousands of players from 127.0.0.1: "
+         "`make bench` and the tests that open many connections pass a higher value",
+         &c.max_connections_per_ip, {}},
+        {"max_connection_rate_per_ip",
+         "new connections per second from one address (IPv6: one /64), in bursts of up to that "
+         "many; faster ones are closed at accept; 0: no limit. Like max_connections_per_ip, the "
+         "benchmark and many-connection tests pass 0",
+         &c.max_connection_rate_per_ip, {}},
+        {"max_memory",
+         "global budget in bytes for buffered input and output: shared chunk buffers (the GOP "
+         "caches and fan-out buffers) count once, each session's own bytes (partial input, "
+         "replies, private copies) per session. From three quarters of it new connections are "
+         "closed at accept; above it the sessions holding the most bytes of their own are closed; "
+         "0: no budget",
+         &c.max_memory, {}},
+        {"idle_timeout",
+         "a connection that has not started to publish or play this long after its connect is "
+         "closed (players waiting for a publisher, play_wait_timeout, are not idle); 0: never",
+         &c.idle_timeout, {}, true},
+        {"max_command_rate",
+         "commands (AMF0/AMF3 command messages) per second one session may send, in bursts of "
+         "up to that many; a session over it is closed; 0: no limit",
+         &c.max_command_rate, {}},
+        {"max_control_rate",
+         "protocol control and user control messages (ping, set chunk size, acknowledgement, "
+         "window size, abort) per second one session may send, in bursts of up to that many; a "
+         "session over it is closed; 0: no limit",
+         &c.max_control_rate, {}},
         {"handshake_timeout", "time allowed from accept to a finished handshake and connect",
          &c.handshake_timeout, {}, true},
         {"idle_publisher_timeout", "a publisher that sends nothing for this long is closed",
@@ -104,6 +134,10 @@ std::vector<Setting> settings_of(Config& c) {
          &c.rest_hook_secret, {}},
         {"rest_event_retries", "extra attempts of a status event the backend did not take",
          &c.rest_event_retries, {}},
+        {"rest_event_queue_max",
+         "status events waiting for the backend (in flight or to be retried); more are dropped "
+         "and counted in the log",
+         &c.rest_event_queue_max, {}},
     };
 }
 
@@ -227,6 +261,14 @@ std::optional<ConfigError> validate(Config& config) {
         return ConfigError{ConfigErrc::BadValue, "max_message_size: must be 1024..16777216"};
     if (config.max_connections < 1)
         return ConfigError{ConfigErrc::BadValue, "max_connections: must be at least 1"};
+    if (config.max_connections_per_ip < 0 || config.max_connection_rate_per_ip < 0 ||
+        config.max_command_rate < 0 || config.max_control_rate < 0)
+        return ConfigError{ConfigErrc::BadValue,
+                           "max_connections_per_ip, max_*_rate: must be 0 (no limit) or positive"};
+    if (config.max_memory != 0 && config.max_memory < 1024 * 1024)
+        return ConfigError{ConfigErrc::BadValue, "max_memory: must be 0 (no budget) or >= 1048576"};
+    if (config.rest_event_queue_max < 1)
+        return ConfigError{ConfigErrc::BadValue, "rest_event_queue_max: must be at least 1"};
     if (config.gop_cache_max_frames < 1 || config.gop_cache_max_bytes < 1 ||
         config.player_queue_max_bytes < 65536)
         return ConfigError{ConfigErrc::BadValue,

@@ -21,6 +21,12 @@ struct Config {
     std::string log_level = "info";
     std::string log_format = "human";
     int max_connections = 10000;
+    int max_connections_per_ip = 100;
+    int max_connection_rate_per_ip = 30;
+    int max_memory = 1024 * 1024 * 1024;
+    std::string idle_timeout = "30s";
+    int max_command_rate = 50;
+    int max_control_rate = 100;
     std::string handshake_timeout = "10s";
     std::string idle_publisher_timeout = "30s";
     std::string write_timeout = "30s";
@@ -47,6 +53,7 @@ struct Config {
     std::vector<std::string> rest_overwrite = {};
     std::string rest_hook_secret = "";
     int rest_event_retries = 3;
+    int rest_event_queue_max = 1000;
 };
 
 // One setting: its YAML key (the WCS name where WCS has one), help text, and the field it sets.

@@ -5,6 +5,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +17,7 @@
 #include "net/address.h"
 #include "net/log.h"
 #include "net/timeval.h"
+#include "server/fd_limit.h"
 #include "server/session.h"
 
 namespace server {
@@ -23,7 +26,25 @@ Server::Server(event_base* base, Config config)
     : base_(base), config_(std::make_shared<const Config>(std::move(config))) {
     reap_ = event_new(base_, -1, 0, &Server::on_reap, this);
     flush_ = event_new(base_, -1, 0, &Server::on_flush, this);
+    accept_resume_ = evtimer_new(base_, &Server::on_accept_resume, this);
+    memory_sampler_ = event_new(base_, -1, EV_PERSIST, &Server::on_memory_sample, this);
+    trim_ = evtimer_new(base_, &Server::on_trim, this);
+    apply_admission_limits();
     make_hook_client();
+}
+
+void Server::apply_admission_limits() {
+    admission_.set_limits(AdmissionLimits{config_->max_connections_per_ip,
+                                          double(config_->max_connection_rate_per_ip),
+                                          double(config_->max_connection_rate_per_ip)});
+    budget_.set_limit(std::size_t(config_->max_memory));
+    // Sampling every 100 ms costs a few calls per session; a budget is never far behind.
+    if (config_->max_memory > 0) {
+        timeval tv{0, 100 * 1000};
+        event_add(memory_sampler_, &tv);
+    } else {
+        event_del(memory_sampler_);
+    }
 }
 
 void Server::make_hook_client() {
@@ -42,6 +63,7 @@ void Server::make_hook_client() {
     hc.secret = config_->rest_hook_secret;
     hc.overwrite = config_->rest_overwrite;
     hc.event_retries = config_->rest_event_retries;
+    hc.max_pending_events = std::size_t(config_->rest_event_queue_max);
     hc.log = [](const std::string& line) { net::logger().warn("hook", {{"detail", line}}); };
     hooks_ = std::make_unique<hook::HookClient>(base_, std::move(hc));
     net::logger().info("REST hooks enabled", {{"url", config_->rest_hook_url}});
@@ -56,10 +78,25 @@ Server::~Server() {
     retired_hooks_.clear();
     if (reap_) event_free(reap_);
     if (flush_) event_free(flush_);
+    if (accept_resume_) event_free(accept_resume_);
+    if (memory_sampler_) event_free(memory_sampler_);
+    if (trim_) event_free(trim_);
     if (grace_) event_free(grace_);
 }
 
 bool Server::start(std::string& error) {
+    const FdLimitResult fds = raise_fd_limit(fds_needed(config_->max_connections));
+    if (!fds.error.empty()) {
+        net::logger().warn("cannot raise the open file limit to what max_connections needs",
+                           {{"wanted", std::to_string(fds.wanted)},
+                            {"limit", std::to_string(fds.after)},
+                            {"reason", fds.error},
+                            {"connections_possible", std::to_string(std::max(0L, fds.after - 64))}});
+    } else if (fds.after != fds.before) {
+        net::logger().info("open file limit raised", {{"from", std::to_string(fds.before)},
+                                                      {"to", std::to_string(fds.after)}});
+    }
+    reserve_descriptor_slots(std::min(fds.after, fds_needed(config_->max_connections)));
     for (const auto& text : config_->listen) {
         auto addr = net::parse_listen_address(text);
         if (!addr) {
@@ -75,10 +112,31 @@ bool Server::start(std::string& error) {
                     evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
             return false;
         }
+        evconnlistener_set_error_cb(l, &Server::on_accept_error);
         listeners_.push_back(l);
         net::logger().info("listening", {{"address", text}});
     }
     return true;
+}
+
+void Server::refuse(evutil_socket_t fd, const std::string& peer, const std::string& reason) {
+    evutil_closesocket(fd);
+    // One line per refusal, but at most 20 a second: a flood is summarised in the next line.
+    const long long now = now_ms();
+    if (now - refusal_window_ms_ >= 1000) {
+        refusal_window_ms_ = now;
+        refusals_logged_ = 0;
+    }
+    if (refusals_logged_ >= 20) {
+        ++refusals_unlogged_;
+        return;
+    }
+    ++refusals_logged_;
+    net::LogFields fields = {{"peer", peer}, {"reason", reason}};
+    if (refusals_unlogged_)
+        fields.emplace_back("refused_unlogged", std::to_string(refusals_unlogged_));
+    net::logger().warn("connection refused", fields);
+    refusals_unlogged_ = 0;
 }
 
 void Server::on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* self) {
@@ -102,10 +160,19 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
     Server* s = this;
     std::string peer = net::format_address(addr);
     if (s->stopping_ || s->sessions_.size() >= std::size_t(s->config_->max_connections)) {
-        net::logger().warn("connection refused", {{"peer", peer},
-                                                  {"reason", s->stopping_ ? "server stopping"
-                                                                          : "max_connections reached"}});
-        evutil_closesocket(fd);
+        s->refuse(fd, peer, s->stopping_ ? "server stopping" : "max_connections reached");
+        return;
+    }
+    if (!s->budget_.admit_new()) {
+        s->refuse(fd, peer, "max_memory: " + std::to_string(s->budget_.total()) +
+                                " bytes buffered, new connections wait below " +
+                                std::to_string(s->budget_.refuse_threshold()));
+        return;
+    }
+    std::string key = admission_key(addr);
+    const Admission::Verdict verdict = s->admission_.admit(key, s->now_ms());
+    if (verdict != Admission::Verdict::Admit) {
+        s->refuse(fd, peer, to_string(verdict));
         return;
     }
     sockaddr_storage local{};
@@ -118,12 +185,93 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
     bufferevent* bev = bufferevent_socket_new(s->base_, fd, BEV_OPT_CLOSE_ON_FREE);
     if (!bev) {
         evutil_closesocket(fd);
+        s->admission_.release(key, s->now_ms());
         return;
     }
     auto session = std::make_unique<Session>(*s, s->config_, s->next_session_id_++, bev, peer,
                                              local_text);
     Session* raw = session.get();
     s->sessions_.emplace(raw, std::move(session));
+    s->admission_keys_.emplace(raw, std::move(key));
+}
+
+void Server::reserve_descriptor_slots(long count) {
+    // libevent allocates a small entry per descriptor number the first time an event is added
+    // for it, and keeps it until the event base goes. Allocated amid a connection storm, these
+    // entries sit between the sessions' memory, one every few KiB, so that glibc cannot give the
+    // freed pages back (RSS stayed at the storm's peak). Allocating them all now, together,
+    // keeps them out of the way: adding an event for a descriptor that is not open fails
+    // (EBADF), after the entry was made.
+    auto noop = [](evutil_socket_t, short, void*) {};
+    event* probe = event_new(base_, -1, 0, noop, nullptr);
+    if (!probe) return;
+    for (long fd = 0; fd < count; ++fd) {
+        if (fcntl(int(fd), F_GETFD) != -1) continue;  // open: its slot comes with its use
+        event_assign(probe, base_, evutil_socket_t(fd), EV_READ, noop, nullptr);
+        if (event_add(probe, nullptr) == 0) event_del(probe);
+    }
+    event_free(probe);
+}
+
+void Server::on_accept_error(evconnlistener*, void* self) {
+    auto* s = static_cast<Server*>(self);
+    const int err = EVUTIL_SOCKET_ERROR();
+    ++s->accept_errors_;
+    const long long now = s->now_ms();
+    if (now - s->accept_error_logged_ms_ >= 1000) {
+        s->accept_error_logged_ms_ = now;
+        net::logger().warn("accept failed, not accepting for 250 ms",
+                           {{"error", evutil_socket_error_to_string(err)},
+                            {"sessions", std::to_string(s->sessions_.size())},
+                            {"failures", std::to_string(s->accept_errors_)}});
+    }
+    // The pending connection stays in the backlog and the socket stays readable: without a
+    // pause the loop would call accept() again at once, forever (100 % CPU at EMFILE).
+    for (auto* l : s->listeners_) evconnlistener_disable(l);
+    timeval tv{0, 250 * 1000};
+    evtimer_add(s->accept_resume_, &tv);
+}
+
+void Server::on_accept_resume(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<Server*>(self);
+    if (s->stopping_) return;
+    for (auto* l : s->listeners_) evconnlistener_enable(l);
+}
+
+void Server::on_memory_sample(evutil_socket_t, short, void* self) {
+    static_cast<Server*>(self)->sample_memory();
+}
+
+void Server::sample_memory() {
+    std::size_t shared = net::SharedBytes::live_bytes();
+    for (const auto& [key, stream] : streams_) shared += stream->gop_cache_bytes();
+    std::vector<SessionMemory> held;
+    held.reserve(sessions_.size());
+    for (const auto& [raw, owned] : sessions_) held.push_back({raw->id(), raw->private_bytes()});
+    const std::size_t shared_part = shared;
+    auto to_close = budget_.update(shared, std::move(held));
+    if (!budget_.admit_new() && !over_budget_logged_) {
+        over_budget_logged_ = true;
+        net::logger().warn("max_memory: buffered bytes at three quarters of the budget, refusing "
+                           "new connections",
+                           {{"buffered", std::to_string(budget_.total())},
+                            {"shared", std::to_string(shared_part)},
+                            {"max_memory", std::to_string(budget_.limit())}});
+    } else if (budget_.admit_new() && over_budget_logged_) {
+        over_budget_logged_ = false;
+        net::logger().info("max_memory: accepting new connections again",
+                           {{"buffered", std::to_string(budget_.total())}});
+    }
+    if (to_close.empty()) return;
+    std::unordered_map<std::uint64_t, Session*> by_id;
+    for (const auto& [raw, owned] : sessions_) by_id.emplace(raw->id(), raw);
+    for (std::uint64_t id : to_close) by_id[id]->close_for_memory(budget_.limit());
+}
+
+void Server::on_trim(evutil_socket_t, short, void*) {
+    // Sessions come and go in bursts (a storm of idle sockets, a benchmark ending): glibc keeps
+    // the freed heap in its arenas and RSS would stay at the peak. Give it back.
+    malloc_trim(0);
 }
 
 Stream& Server::stream(const std::string& app, const std::string& name) {
@@ -250,9 +398,24 @@ void Server::on_reap(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
     std::vector<Session*> batch;
     batch.swap(s->to_close_);
+    const long long now = s->now_ms();
     for (Session* session : batch) {
         s->forget_flush(session);  // a freed session is never flushed (~Session does it too)
-        s->sessions_.erase(session);
+        auto key = s->admission_keys_.find(session);
+        if (key != s->admission_keys_.end()) {
+            s->admission_.release(key->second, now);
+            s->admission_keys_.erase(key);
+        }
+        if (s->sessions_.erase(session)) ++s->closed_since_trim_;
+    }
+    // After many sessions ended, or when none are left, trim once things are quiet (1 s later:
+    // a storm ends over several loop turns, each would otherwise trim).
+    if (s->closed_since_trim_ >= 64 || (s->sessions_.empty() && s->closed_since_trim_ > 0)) {
+        s->closed_since_trim_ = 0;
+        if (!evtimer_pending(s->trim_, nullptr)) {
+            timeval tv{1, 0};
+            evtimer_add(s->trim_, &tv);
+        }
     }
     if (s->stopping_ && s->sessions_.empty()) event_base_loopexit(s->base_, nullptr);
 }
@@ -286,6 +449,7 @@ void Server::reload(Config config) {
     if (config.listen != config_->listen)
         net::logger().warn("reload: listen addresses change only at restart");
     config_ = std::make_shared<const Config>(std::move(config));
+    apply_admission_limits();
     make_hook_client();
     net::logger().info("configuration reloaded; new sessions use it");
 }

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "hook/hook_client.h"
+#include "server/admission.h"
 #include "server/config.h"
+#include "server/memory_budget.h"
 #include "server/stream.h"
 
 namespace server {
@@ -64,6 +66,37 @@ private:
     static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* self);
     void accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len);
     static void guard_log(const char* where, const char* what) noexcept;
+    // accept() failed (EMFILE, ENFILE, ENOBUFS...): stop accepting for a moment instead of
+    // spinning on a listen socket that stays readable, and log at most once a second.
+    static void on_accept_error(evconnlistener*, void* self);
+    static void on_accept_resume(evutil_socket_t, short, void* self);
+    void reserve_descriptor_slots(long count);
+    event* accept_resume_ = nullptr;
+    long long accept_error_logged_ms_ = -1000000;
+    std::uint64_t accept_errors_ = 0;
+    // Refuses a connection at accept with one log line.
+    void refuse(evutil_socket_t fd, const std::string& peer, const std::string& reason);
+    long long refusal_window_ms_ = -1000000;
+    int refusals_logged_ = 0;
+    std::uint64_t refusals_unlogged_ = 0;
+
+    // Admission (admission.h): per-address counts and rates. The key of each session is kept
+    // to release it when the session goes.
+    Admission admission_;
+    std::unordered_map<Session*, std::string> admission_keys_;
+    void apply_admission_limits();
+
+    // max_memory (memory_budget.h): sampled from every session on a short timer.
+    static void on_memory_sample(evutil_socket_t, short, void* self);
+    void sample_memory();
+    event* memory_sampler_ = nullptr;
+    MemoryBudget budget_;
+    bool over_budget_logged_ = false;
+
+    // Memory given back after many sessions end (glibc keeps freed heap otherwise).
+    static void on_trim(evutil_socket_t, short, void* self);
+    event* trim_ = nullptr;
+    std::size_t closed_since_trim_ = 0;
     static void on_reap(evutil_socket_t, short, void* self);
     static void on_flush(evutil_socket_t, short, void* self);
     std::vector<Session*> to_flush_;

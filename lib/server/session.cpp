@@ -42,7 +42,9 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
       peer_(std::move(peer)),
       local_(std::move(local)),
       handshake_(random_fill, 0),
-      decoder_(chunk_limits(*config_)) {
+      decoder_(chunk_limits(*config_)),
+      command_rate_(double(config_->max_command_rate), double(config_->max_command_rate)),
+      control_rate_(double(config_->max_control_rate), double(config_->max_control_rate)) {
     const long long divisor = config_->server_buffer_enabled ? 1 : 4;
     queue_ = PlayerQueue(QueueLimits{std::size_t(config_->player_queue_max_bytes / divisor),
                                      std::uint32_t(duration_ms(config_->player_queue_max_time) / divisor)});
@@ -87,6 +89,11 @@ void Session::on_timer(evutil_socket_t, short, void* self) {
         switch (s->timer_purpose_) {
             case TimerPurpose::Handshake:
                 s->close("no handshake and connect within handshake_timeout", true);
+                break;
+            case TimerPurpose::Idle:
+                s->close("idle: neither publish nor play within idle_timeout (" +
+                             s->config_->idle_timeout + ")",
+                         true);
                 break;
             case TimerPurpose::PlayWait:
                 if (s->playing_ && !s->playing_->has_publisher()) {
@@ -191,7 +198,61 @@ void Session::send(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_i
         return;
     }
     bufferevent_write(bev_, scratch_.data(), scratch_.size());
+    if (player_output_) ledger_.appended(scratch_.size(), false);
     request_flush();
+}
+
+std::size_t Session::private_bytes() const {
+    std::size_t n = evbuffer_get_length(bufferevent_get_input(bev_)) + decoder_.buffered_bytes();
+    // Until the session writes its own socket, all its output is replies: private.
+    n += player_output_ ? ledger_.private_bytes() : evbuffer_get_length(out_);
+    for (const auto& m : pending_) n += m.payload.size();
+    return n;
+}
+
+void Session::close_for_memory(std::size_t limit) {
+    close("max_memory (" + std::to_string(limit) + " bytes) reached: this session held the most (" +
+              std::to_string(private_bytes()) + " bytes of its own)",
+          true);
+}
+
+void Session::arm_idle_timer() {
+    const long long ms = duration_ms(config_->idle_timeout);
+    if (ms <= 0 || closing_ || flushing_) return;
+    timer_purpose_ = TimerPurpose::Idle;
+    arm_timer(ms);
+}
+
+void Session::cancel_idle_timer() {
+    if (timer_purpose_ != TimerPurpose::Idle) return;
+    timer_purpose_ = TimerPurpose::None;
+    evtimer_del(timer_);
+}
+
+bool Session::within_message_rates(std::uint8_t type) {
+    using T = rtmp::MessageType;
+    const long long now = server_.now_ms();
+    switch (static_cast<T>(type)) {
+        case T::CommandAmf0:
+        case T::CommandAmf3:
+            if (command_rate_.take(now)) return true;
+            close("over max_command_rate (" + std::to_string(config_->max_command_rate) +
+                      " commands per second)",
+                  true);
+            return false;
+        case T::SetChunkSize:
+        case T::Abort:
+        case T::Acknowledgement:
+        case T::WindowAckSize:
+        case T::SetPeerBandwidth:
+        case T::UserControl:
+            if (control_rate_.take(now)) return true;
+            close("over max_control_rate (" + std::to_string(config_->max_control_rate) +
+                      " control messages per second)",
+                  true);
+            return false;
+        default: return true;
+    }
 }
 
 void Session::send_control(rtmp::MessageType type, const util::Bytes& payload) {

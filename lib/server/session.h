@@ -20,7 +20,9 @@
 #include "media/silence.h"
 #include "rtmp/handshake.h"
 #include "server/config.h"
+#include "server/output_ledger.h"
 #include "server/player_queue.h"
+#include "server/rate_limit.h"
 #include "server/stream.h"
 #include "url/rtmp_url.h"
 
@@ -51,6 +53,13 @@ public:
     void shut_down();
     // A second publisher replaced this one (publish_conflict: replace).
     void replaced();
+
+    // max_memory accounting (sampled by the server): bytes this session holds that are its own,
+    // not shared: unread and partial input, and unsent output that is not a reference to
+    // shared chunks.
+    std::size_t private_bytes() const;
+    // The server is over max_memory and this session holds the most private bytes.
+    void close_for_memory(std::size_t limit);
 
 private:
     static void on_read(bufferevent*, void* self);
@@ -157,7 +166,15 @@ private:
     rtmp::AckCounter ack_;
     util::Bytes scratch_;
 
-    enum class TimerPurpose { None, Handshake, PlayWait, Flush };
+    enum class TimerPurpose { None, Handshake, Idle, PlayWait, Flush };
+    // idle_timeout: from connect (or the end of a play or publish) until the next one starts.
+    void arm_idle_timer();
+    void cancel_idle_timer();
+    // max_command_rate / max_control_rate: false (and the session closing) when over the rate.
+    bool within_message_rates(std::uint8_t type);
+    TokenBucket command_rate_;
+    TokenBucket control_rate_;
+    OutputLedger ledger_;  // what of out_ is private, once player output is ours (flush())
     TimerPurpose timer_purpose_ = TimerPurpose::None;
     bool connected_ = false;
     bool closing_ = false;

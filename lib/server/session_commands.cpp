@@ -19,6 +19,7 @@ bool is_true(const std::string* v) { return v && (*v == "true" || *v == "1" || *
 
 void Session::handle_message(rtmp::Message&& m) {
     using T = rtmp::MessageType;
+    if (!within_message_rates(m.type)) return;
     if (awaiting_hook_) {
         // A hook decides on an earlier command: the messages already decoded with it wait their
         // turn (reading stops meanwhile, so these are few). Bounded all the same.
@@ -90,8 +91,10 @@ void Session::handle_command(const rtmp::Command& cmd, std::uint32_t stream_id) 
     if (name == "play") return handle_play(cmd, stream_id);
     if (name == "deleteStream" || name == "closeStream" || name == "FCUnpublish") {
         if (name != "FCUnpublish") {
+            const bool was_active = publishing_ || playing_;
             stop_publishing();
             stop_playing();
+            if (was_active) arm_idle_timer();  // connected again, and idle again
         }
         return;
     }
@@ -186,6 +189,7 @@ void Session::handle_connect(const rtmp::Command& cmd) {
 
 void Session::finish_connect(double txn) {
     connected_ = true;
+    arm_idle_timer();
     send_control(rtmp::MessageType::WindowAckSize, rtmp::window_ack_size_payload(kWindowAckSize));
     send_control(rtmp::MessageType::SetPeerBandwidth,
                  rtmp::set_peer_bandwidth_payload(kWindowAckSize, rtmp::PeerBandwidthLimit::Dynamic));
@@ -264,6 +268,7 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
             return;
         }
     }
+    cancel_idle_timer();
     Stream& stream = server_.stream(app_, name);
     publishing_ = &stream;
     publish_stream_id_ = stream_id;
@@ -330,6 +335,7 @@ void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint3
     suppress_sound_ = is_true(where.connect_params.get("suppress_sound")) ||
                       is_true(where.stream_params.get("suppress_sound")) ||
                       is_true(connect_url_.connect_params.get("suppress_sound"));
+    cancel_idle_timer();
     Stream& stream = server_.stream(app_, name);
     playing_ = &stream;
     play_stream_id_ = stream_id;

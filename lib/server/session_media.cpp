@@ -74,6 +74,7 @@ void Session::write_media(const MediaMessage& m) {
     if (play_stream_id_ != kSharedStreamId) return write_payload(m, m.payload);
     const std::size_t before = evbuffer_get_length(out_);
     m.chunks->append_to(out_);
+    ledger_.appended(evbuffer_get_length(out_) - before, true);
     queue_.queued(evbuffer_get_length(out_) - before, m.timestamp, m.is_header());
     request_flush();
 }
@@ -90,6 +91,7 @@ void Session::write_payload(const MediaMessage& m, util::ByteView payload) {
         return;
     }
     evbuffer_add(out_, scratch_.data(), scratch_.size());
+    ledger_.appended(scratch_.size(), false);
     queue_.queued(scratch_.size(), m.timestamp, m.is_header());
     request_flush();
 }

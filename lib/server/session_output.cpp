@@ -17,6 +17,7 @@ namespace server {
 void Session::enter_player_output() {
     if (player_output_) return;
     player_output_ = true;
+    ledger_.appended(evbuffer_get_length(out_), false);  // replies so far: all private
     bufferevent_disable(bev_, EV_WRITE);
     bufferevent_set_timeouts(bev_, nullptr, nullptr);
     // A socket bufferevent freezes the start of its output so that only it drains it; from here
@@ -50,6 +51,7 @@ void Session::write_now() {
     while (evbuffer_get_length(out) > 0) {
         const int n = evbuffer_write(out, fd);
         if (n > 0) {
+            ledger_.sent(std::size_t(n));
             last_progress_ms_ = server_.now_ms();
             continue;
         }

@@ -86,6 +86,8 @@ public:
     const MediaPtr& video_header() const { return video_header_; }
     const MediaPtr& audio_header() const { return audio_header_; }
     const StreamInfo& info() const { return info_; }
+    // Payload bytes the GOP cache keeps (beside their shared chunks), for max_memory.
+    std::size_t gop_cache_bytes() const { return gop_bytes_; }
     void note_metadata_frame_rate(double fps) { info_.metadata_frame_rate = fps; }
     // Messages dropped because they cannot be encoded (over 16 MiB - 1 bytes).
     std::uint64_t dropped_unencodable() const { return dropped_unencodable_; }

@@ -18,7 +18,8 @@ SERVE=$OUT/bin/rtmp-serve PROBE=$OUT/bin/rtmp-probe
 
 PORT=$(free_port)
 URL=rtmp://127.0.0.1:$PORT/live/bench
-spawn "$WORK/serve.log" taskset -c 0 "$SERVE" --listen "127.0.0.1:$PORT" --chunk-size 4096
+spawn "$WORK/serve.log" taskset -c 0 "$SERVE" --listen "127.0.0.1:$PORT" --chunk-size 4096 \
+  --max-connections-per-ip 0 --max-connection-rate-per-ip 0
 SERVE_PID=$LAST_PID
 wait_port "$PORT" 10 || { echo "profile: rtmp-serve did not start" >&2; exit 1; }
 spawn "$WORK/pub.log" taskset -c 1 "$PROBE" --publish "$FILE" --loop --duration 3600 "$URL"

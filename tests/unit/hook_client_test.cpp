@@ -272,4 +272,24 @@ BOOST_AUTO_TEST_CASE(destroying_the_client_with_retries_pending_is_clean) {
     BOOST_TEST(backend->seen.size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(the_event_queue_is_bounded_and_drops_are_counted) {
+    // A backend that is down keeps every event waiting for a retry: the queue must not grow.
+    auto cfg = config();
+    cfg.retry_backoff_ms = 10000;
+    cfg.max_pending_events = 3;
+    backend->script = [](const std::string&, const std::string&) {
+        return std::make_pair(503, std::string());
+    };
+    hook::HookClient client(base, cfg);
+    for (int i = 0; i < 250; ++i) client.notify("StreamStatusEvent", json::object());
+    BOOST_TEST(client.pending_events() == 3u);
+    BOOST_TEST(client.dropped_events() == 247u);
+    // Logged, but not once per event: the first drop, then every 100th.
+    BOOST_REQUIRE(logged.size() == 3u);
+    BOOST_TEST(logged[0].find("event dropped") != std::string::npos);
+    BOOST_REQUIRE(run_until(base, [&] { return backend->seen.size() == 3; }));
+    run_until(base, [] { return false; }, 0.1);
+    BOOST_TEST(backend->seen.size() == 3u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 //
 // Usage: rtmp_peer HOST PORT MODE [--timeout SECONDS] [--app APP] [--name NAME] [--depth N]
 //                  [--command-hex HEX] [--command-size BYTES]
+//                  [--count N] [--bytes N] [--bind ADDR]
 // Modes:
 //   bad-c0           C0 = 0x06 (RTMPE) and a C1; the server must close.
 //   stall-handshake  C0 only, then nothing; the server must close after its handshake timeout.
@@ -24,6 +25,16 @@
 //   play-connect     connect, createStream, play --app/--name and a second connect, all in one
 //                    TCP segment; prints what the server answers ("command _error", ...) until
 //                    it closes.
+//   idle-connect     handshake and connect, then nothing (reads and discards the replies).
+//   command-flood    handshake, connect, then --count (2000) seek commands as fast as it can,
+//                    never reading the replies.
+//   ping-flood       handshake, connect, then --count (2000) ping requests, never reading.
+//   partial-message  handshake, Set Chunk Size 0x7FFFFFFF, then a video message declaring
+//                    --bytes + 1 bytes of which --bytes are sent: the server holds them as partial
+//                    input. Prints "held N" once sent. With --more M --more-after-ms T, sends
+//                    M more bytes of it T ms later (the declared length covers them) and prints
+//                    "held N+M".
+// --bind ADDR: connect from this local address (e.g. 127.0.0.2: another peer address on lo).
 // Prints "local ADDR:PORT" first (the peer address the server logs), then what happened.
 // Exit: 0 the server closed the connection within --timeout, 1 it did not, 2 usage or I/O error.
 #include <arpa/inet.h>
@@ -57,6 +68,11 @@ struct Options {
     int depth = 100000;
     std::string command_hex = "ff";
     std::size_t command_size = 0;
+    int count = 2000;
+    long bytes = 1 << 20;
+    long more = 0;
+    int more_after_ms = 0;
+    std::string bind;
 };
 
 std::string from_hex(const std::string& hex) {
@@ -79,6 +95,13 @@ int connect_to(const Options& o, bool small_receive_buffer) {
         die("cannot resolve " + o.host);
     int fd = socket(res->ai_family, SOCK_STREAM, 0);
     if (fd < 0) die("socket failed");
+    if (!o.bind.empty()) {
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        if (inet_pton(AF_INET, o.bind.c_str(), &from.sin_addr) != 1) die("bad --bind " + o.bind);
+        if (bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0)
+            die("cannot bind " + o.bind + ": " + std::strerror(errno));
+    }
     if (small_receive_buffer) {
         // A small window so that the server's output, not the kernel, holds the backlog.
         int size = 4096;
@@ -338,6 +361,11 @@ int main(int argc, char** argv) {
         else if (k == "--depth") o.depth = std::atoi(v.c_str());
         else if (k == "--command-hex") o.command_hex = v;
         else if (k == "--command-size") o.command_size = std::size_t(std::atoll(v.c_str()));
+        else if (k == "--count") o.count = std::atoi(v.c_str());
+        else if (k == "--bytes") o.bytes = std::atol(v.c_str());
+        else if (k == "--more") o.more = std::atol(v.c_str());
+        else if (k == "--more-after-ms") o.more_after_ms = std::atoi(v.c_str());
+        else if (k == "--bind") o.bind = v;
         else die("unknown option " + k);
     }
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -384,6 +412,49 @@ int main(int argc, char** argv) {
     } else if (o.mode == "play-connect") {
         handshake(fd);
         return play_connect(fd, o);
+    } else if (o.mode == "idle-connect") {
+        handshake(fd);
+        send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                     connect_payload(o));
+    } else if (o.mode == "command-flood" || o.mode == "ping-flood") {
+        handshake(fd);
+        send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                     connect_payload(o));
+        const bool ping = o.mode == "ping-flood";
+        util::Bytes burst;
+        for (int i = 0; i < o.count; ++i) {
+            rtmp::MessageHeader h;
+            h.csid = ping ? rtmp::csid::kControl : rtmp::csid::kCommand;
+            h.type = std::uint8_t(ping ? rtmp::MessageType::UserControl
+                                       : rtmp::MessageType::CommandAmf0);
+            h.stream_id = ping ? 0 : 1;
+            util::Bytes payload =
+                ping ? rtmp::user_control_payload(rtmp::UserControlEvent::PingRequest,
+                                                  std::uint32_t(i))
+                     : rtmp::encode_command("seek", 0, {rtmp::amf::Value::null(),
+                                                        rtmp::amf::Value::number(i)});
+            h.length = std::uint32_t(payload.size());
+            enc.encode(h, payload, burst);
+        }
+        std::printf("flooding %d %s\n", o.count, ping ? "pings" : "commands");
+        send_all(fd, burst);
+    } else if (o.mode == "partial-message") {
+        handshake(fd);
+        util::Bytes b;
+        rtmp::write_basic_header(0, 2, b);
+        b.insert(b.end(), {0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF});
+        const std::uint32_t len = std::uint32_t(o.bytes + o.more + 1);
+        rtmp::write_basic_header(0, 6, b);
+        b.insert(b.end(), {0, 0, 0, std::uint8_t(len >> 16), std::uint8_t(len >> 8),
+                           std::uint8_t(len), 9, 1, 0, 0, 0});
+        b.resize(b.size() + std::size_t(o.bytes), 0x17);
+        send_all(fd, b);
+        std::printf("held %ld\n", o.bytes);
+        if (o.more > 0) {
+            poll(nullptr, 0, o.more_after_ms);
+            send_all(fd, util::Bytes(std::size_t(o.more), 0x17));
+            std::printf("held %ld\n", o.bytes + o.more);
+        }
     } else if (o.mode == "play") {
         handshake(fd);
         return play(fd, o);
