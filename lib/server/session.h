@@ -9,6 +9,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "rtmp/chunk_decoder.h"
@@ -167,6 +168,9 @@ private:
     bool video_started_ = false;       // rtmp_send_video_first: a keyframe went out
     bool video_first_logged_ = false;
     MediaPtr held_audio_header_;       // rtmp_send_video_first: sent after the first keyframe
+    // A joiner's audio starts at its first picture's presentation time (see start_replay).
+    std::optional<std::uint32_t> audio_starts_at_;
+    void start_replay();
     std::uint64_t drops_logged_ = 0;
     bool player_output_ = false;   // writes are ours (see flush())
     bool flush_requested_ = false;

@@ -8,9 +8,27 @@
 
 namespace server {
 
+void Session::start_replay() {
+    // A joiner's audio starts where its first picture shows, not at the keyframe's decoding
+    // time: with B-frames the keyframe shows a few frames after it is decoded. ffmpeg starts
+    // a stream at its earliest presentation time over all tracks and puts frames on the
+    // frame-rate grid from there; audio half a frame off that grid (50 ms before a keyframe
+    // shown 67 ms after its dts, at 30 fps) makes two frames round to one slot, and ffmpeg
+    // warns "non monotonically increasing dts to muxer". The audio left out (from the GOP
+    // cache or live, until the picture time) would play before any picture of the joiner.
+    audio_starts_at_ = playing_->first_picture_time();
+    queue_.begin_replay(playing_->info().last_ts);
+    playing_->replay_to(*this);
+    queue_.end_replay();
+}
+
 void Session::send_media(const MediaPtr& m) {
     if (closing_ || flushing_ || paused_ || !playing_) return;
     if ((m->is_audio() && !receive_audio_) || (m->is_video() && !receive_video_)) return;
+    if (audio_starts_at_ && m->kind == MediaKind::Audio) {
+        if (std::int32_t(m->timestamp - *audio_starts_at_) < 0) return;
+        audio_starts_at_.reset();
+    }
 
     if (config_->rtmp_send_video_first && !video_started_) {
         // Video first: hold audio back until a video sequence header and keyframe went out.
@@ -102,6 +120,7 @@ void Session::on_publish_start(Stream& stream, bool resumed) {
     queue_.wait_for_keyframe();
     video_started_ = false;
     held_audio_header_.reset();
+    audio_starts_at_.reset();
     silencer_.reset();
     if (timer_purpose_ == TimerPurpose::PlayWait) {
         timer_purpose_ = TimerPurpose::None;

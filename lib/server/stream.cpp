@@ -129,4 +129,12 @@ void Stream::replay_to(Player& p) const {
     for (const MediaPtr& m : gop_) p.send_media(m);
 }
 
+std::optional<std::uint32_t> Stream::first_picture_time() const {
+    if (gop_.empty() || gop_.front()->kind != MediaKind::Video) return std::nullopt;
+    const MediaMessage& key = *gop_.front();
+    const auto h = media::parse_video_tag_header(key.payload);
+    if (!h || h->composition_time <= 0) return std::nullopt;
+    return key.timestamp + std::uint32_t(h->composition_time);
+}
+
 }  // namespace server

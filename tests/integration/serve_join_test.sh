@@ -5,6 +5,10 @@
 # half of the 10 s media-time bound, and the log said "player too slow").
 # Here the bound is 4 s (inter frames dropped past 2 s) and the player joins about 3.5 s into
 # a 6 s GOP.
+# Also: ffmpeg players (decoding, -f null) joining the H.264 (B-frames) + AAC fixture in each of
+# its GOPs print no "non monotonically increasing dts" warning (issue 10 item 5: a joiner's
+# audio began 50 ms before its first picture, half a frame off ffmpeg's frame grid), and a
+# joiner still gets the file bit-exact.
 source "$(dirname "$0")/lib.sh"
 
 start_serve --log-level debug --player-queue-max-time 4s || { not_ok "rtmp-serve starts"; finish; }
@@ -32,4 +36,30 @@ check "join: from it on, 3 s of packets equal the file's, unbroken" \
     bit_exact '$long' '$WORK/got.md5' cyclic"
 check "join: the server dropped nothing for the joining player (no drop logged)" \
   bash -c "! grep -E 'session=$session .*(dropping|dropped_messages)' '$SERVE_LOG'"
+
+# --- ffmpeg -f null joiners: five, 0.8 s apart, so that one joins in each GOP of the 4 s loop.
+FILE=$FIXTURES/h264_aac.flv
+publish_loop "$FILE" "$URL/bframes"
+pub=$PUBLISH_PID
+wait_for 20 log_has "publish .*stream=live/bframes" || log "publisher slow to start"
+nulls=()
+for i in 1 2 3 4 5; do
+  sleep 0.8
+  spawn "$WORK/null-$i.err" timeout 30 "${FF[@]}" -i "$URL/bframes" -t 2 -f null -
+  nulls+=("$LAST_PID")
+done
+play_hashes "$URL/bframes" "$WORK/bframes.md5"
+player=$PLAYER_PID
+for p in "${nulls[@]}"; do wait_for 30 exited "$p" || stop "$p"; done
+wait_for 20 at_least 60 "$WORK/bframes.md5" video || log "bframes player got little"
+stop "$player"
+stop "$pub"
+for i in 1 2 3 4 5; do
+  log "ffmpeg -f null joiner $i: $(grep -o 'start: [0-9.]*' "$WORK/null-$i.err"), $(grep -c 'non monotonically' "$WORK/null-$i.err") dts warnings $(grep -m1 'non monotonically' "$WORK/null-$i.err")"
+done
+no_dts_warning() { ! grep -h 'non monotonically increasing dts' "$WORK"/null-*.err >&2 && grep -q 'start:' "$WORK/null-1.err"; }
+check "bframes: 5 ffmpeg -f null joiners print no 'non monotonically increasing dts' warning" no_dts_warning
+check "bframes: a joiner gets 2 s of the file bit-exact from a keyframe" \
+  env BIT_EXACT_MIN_SECONDS=2 bash -c "source '$ROOT/tests/integration/lib.sh'; \
+    bit_exact '$FILE' '$WORK/bframes.md5' cyclic"
 finish
