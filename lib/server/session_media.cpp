@@ -4,6 +4,7 @@
 #include "net/log.h"
 #include "rtmp/chunk_encoder.h"
 #include "rtmp/command_replies.h"
+#include "server/server.h"
 #include "server/session.h"
 
 namespace server {
@@ -47,9 +48,14 @@ void Session::send_media(const MediaPtr& m) {
     const std::size_t unsent = evbuffer_get_length(out);
     if (!queue_.admit(*m, unsent)) {
         const std::uint64_t dropped = queue_.dropped_messages();
-        // Log the first drop of a burst and then every 1000th, not every message.
-        if (unsent > 0 && (drops_logged_ == 0 || dropped - drops_logged_ >= 1000)) {
+        // Every drop is counted (dropped_messages, also in the close line) and logged: the
+        // first at once, later ones at most once a second (with the count so far), so that a
+        // burst of drops after a quiet while is never missing from the log.
+        const long long now = server_.now_ms();
+        if (unsent > 0 && dropped > drops_logged_ &&
+            (drops_logged_ == 0 || now - drop_logged_ms_ >= 1000)) {
             drops_logged_ = dropped;
+            drop_logged_ms_ = now;
             net::logger().warn("player too slow, dropping messages",
                                {{"session", std::to_string(id_)},
                                 {"peer", peer_},
