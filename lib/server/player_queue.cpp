@@ -30,7 +30,7 @@ bool PlayerQueue::admit(const MediaMessage& m, std::size_t unsent) {
     if (m.kind == MediaKind::Video && waiting_keyframe_ && !m.keyframe) return drop(m);
     forget_sent(unsent);
     // Media time the queue would hold with this message in it.
-    const std::uint32_t ms = marks_.empty() ? 0 : span(marks_.front().ts, m.timestamp);
+    const std::uint32_t ms = marks_.empty() ? 0 : span(marks_.front().ts, counted_ts(m.timestamp));
     const bool full = unsent > limits_.max_bytes || ms > limits_.max_ms;
     const bool half = unsent > limits_.max_bytes / 2 || ms > limits_.max_ms / 2;
     const bool quarter = unsent > limits_.max_bytes / 4 || ms > limits_.max_ms / 4;
@@ -52,8 +52,8 @@ void PlayerQueue::queued(std::size_t bytes, std::uint32_t ts, bool header) {
     // Headers carry the timestamp of when they were first published, long ago for a player that
     // joins late: they take bytes but no media time.
     if (header) return;
-    newest_ts_ = ts;
-    marks_.push_back(Mark{enqueued_total_, ts});
+    newest_ts_ = counted_ts(ts);
+    marks_.push_back(Mark{enqueued_total_, newest_ts_});
 }
 
 std::uint32_t PlayerQueue::span(std::uint32_t from, std::uint32_t to) {

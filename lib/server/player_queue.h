@@ -24,6 +24,13 @@ public:
     bool admit(const MediaMessage& m, std::size_t unsent);
     // Records a message of `bytes` queued at media time `ts` (headers count bytes, not time).
     void queued(std::size_t bytes, std::uint32_t ts, bool header = false);
+    // Between these two calls the player gets what a joiner gets at once (headers and the GOP
+    // cache, up to `live_ts`, the stream's newest timestamp). That burst puts the player as far
+    // behind live as the GOP is old, by design and before it could read a byte: it counts bytes,
+    // but media time only from `live_ts` on, so that a player that keeps up is never dropped
+    // from for the age of the GOP it joined in (a 10 s GOP would overrun a 10 s bound).
+    void begin_replay(std::uint32_t live_ts) { replay_ts_ = live_ts; replaying_ = true; }
+    void end_replay() { replaying_ = false; }
     // Requires the next video to be a keyframe (start of play, resume after pause).
     void wait_for_keyframe() { waiting_keyframe_ = true; }
     bool waiting_for_keyframe() const { return waiting_keyframe_; }
@@ -47,6 +54,10 @@ private:
     };
     std::deque<Mark> marks_;
     std::uint32_t newest_ts_ = 0;
+    bool replaying_ = false;
+    std::uint32_t replay_ts_ = 0;
+    // The media time a message counts for (see begin_replay).
+    std::uint32_t counted_ts(std::uint32_t ts) const { return replaying_ ? replay_ts_ : ts; }
     std::uint64_t dropped_ = 0;
     std::uint64_t dropped_bytes_ = 0;
 };

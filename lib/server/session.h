@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "rtmp/chunk_decoder.h"
@@ -203,8 +204,12 @@ private:
     bool video_started_ = false;       // rtmp_send_video_first: a keyframe went out
     bool video_first_logged_ = false;
     MediaPtr held_audio_header_;       // rtmp_send_video_first: sent after the first keyframe
-    std::uint64_t drops_logged_ = 0;
     std::uint64_t dropped_unencodable_ = 0;
+    // A joiner's audio starts at its first picture's presentation time (see start_replay).
+    std::optional<std::uint32_t> audio_starts_at_;
+    void start_replay();
+    std::uint64_t drops_logged_ = 0;   // dropped_messages at the last drop log line
+    long long drop_logged_ms_ = 0;     // when that line was written
     bool player_output_ = false;   // writes are ours (see flush())
     bool flush_requested_ = false;
     bool want_writable_ = false;   // the last write met a full socket buffer

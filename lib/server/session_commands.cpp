@@ -364,7 +364,7 @@ void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint3
         notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
     }
     if (stream.has_publisher()) {
-        stream.replay_to(*this);
+        start_replay();
         write_now();  // a new player's first picture is never held back by write_coalesce
     } else {
         const long long wait = duration_ms(config_->play_wait_timeout);
@@ -386,7 +386,7 @@ void Session::handle_pause(const rtmp::Command& cmd) {
         send_status(play_stream_id_, "status", rtmp::status::kUnpauseNotify, "Unpaused live stream.");
         send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
         queue_.wait_for_keyframe();
-        playing_->replay_to(*this);
+        start_replay();
     }
 }
 

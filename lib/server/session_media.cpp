@@ -4,13 +4,32 @@
 #include "net/log.h"
 #include "rtmp/chunk_encoder.h"
 #include "rtmp/command_replies.h"
+#include "server/server.h"
 #include "server/session.h"
 
 namespace server {
 
+void Session::start_replay() {
+    // A joiner's audio starts where its first picture shows, not at the keyframe's decoding
+    // time: with B-frames the keyframe shows a few frames after it is decoded. ffmpeg starts
+    // a stream at its earliest presentation time over all tracks and puts frames on the
+    // frame-rate grid from there; audio half a frame off that grid (50 ms before a keyframe
+    // shown 67 ms after its dts, at 30 fps) makes two frames round to one slot, and ffmpeg
+    // warns "non monotonically increasing dts to muxer". The audio left out (from the GOP
+    // cache or live, until the picture time) would play before any picture of the joiner.
+    audio_starts_at_ = playing_->first_picture_time();
+    queue_.begin_replay(playing_->info().last_ts);
+    playing_->replay_to(*this);
+    queue_.end_replay();
+}
+
 void Session::deliver_media(const MediaPtr& m) {
     if (closing_ || flushing_ || paused_ || !playing_) return;
     if ((m->is_audio() && !receive_audio_) || (m->is_video() && !receive_video_)) return;
+    if (audio_starts_at_ && m->kind == MediaKind::Audio) {
+        if (std::int32_t(m->timestamp - *audio_starts_at_) < 0) return;
+        audio_starts_at_.reset();
+    }
 
     if (config_->rtmp_send_video_first && !video_started_) {
         // Video first: hold audio back until a video sequence header and keyframe went out.
@@ -29,9 +48,14 @@ void Session::deliver_media(const MediaPtr& m) {
     const std::size_t unsent = evbuffer_get_length(out);
     if (!queue_.admit(*m, unsent)) {
         const std::uint64_t dropped = queue_.dropped_messages();
-        // Log the first drop of a burst and then every 1000th, not every message.
-        if (unsent > 0 && (drops_logged_ == 0 || dropped - drops_logged_ >= 1000)) {
+        // Every drop is counted (dropped_messages, also in the close line) and logged: the
+        // first at once, later ones at most once a second (with the count so far), so that a
+        // burst of drops after a quiet while is never missing from the log.
+        const long long now = server_.now_ms();
+        if (unsent > 0 && dropped > drops_logged_ &&
+            (drops_logged_ == 0 || now - drop_logged_ms_ >= 1000)) {
             drops_logged_ = dropped;
+            drop_logged_ms_ = now;
             net::logger().warn("player too slow, dropping messages",
                                {{"session", std::to_string(id_)},
                                 {"peer", peer_},
@@ -107,6 +131,7 @@ void Session::publish_started(Stream& stream, bool resumed) {
     queue_.wait_for_keyframe();
     video_started_ = false;
     held_audio_header_.reset();
+    audio_starts_at_.reset();
     silencer_.reset();
     if (timer_purpose_ == TimerPurpose::PlayWait) {
         timer_purpose_ = TimerPurpose::None;

@@ -47,7 +47,12 @@ void Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes pay
     using Track = TimestampNormalizer::Track;
     const Track track = type == 8 ? Track::Audio : type == 9 ? Track::Video : Track::Data;
     info_.bytes_in += payload.size();
-    const std::uint32_t ts = timestamps_.normalize(timestamp, track);
+    // onMetaData (the only data published) goes to players stamped 0, as nginx-rtmp sends it:
+    // ffmpeg's FLV demuxer turns an onMetaData at any other timestamp into a data packet, and
+    // players then show a third ("text"/data) stream. GStreamer's flvmux stamps it with the
+    // time it is (re)sent. It stays out of the normaliser: its timestamp says nothing of the
+    // media's, and a new publisher's rebase belongs to its first audio or video.
+    const std::uint32_t ts = track == Track::Data ? 0 : timestamps_.normalize(timestamp, track);
     const std::size_t size = payload.size();
     MediaPtr m = make_media_message(type, ts, std::move(payload), chunk_size_);
     if (!m) {
@@ -134,6 +139,14 @@ void Stream::replay_to(Player& p) const {
     if (video_header_) p.send_media(video_header_);
     if (audio_header_) p.send_media(audio_header_);
     for (const MediaPtr& m : gop_) p.send_media(m);
+}
+
+std::optional<std::uint32_t> Stream::first_picture_time() const {
+    if (gop_.empty() || gop_.front()->kind != MediaKind::Video) return std::nullopt;
+    const MediaMessage& key = *gop_.front();
+    const auto h = media::parse_video_tag_header(key.payload);
+    if (!h || h->composition_time <= 0) return std::nullopt;
+    return key.timestamp + std::uint32_t(h->composition_time);
 }
 
 }  // namespace server

@@ -82,6 +82,9 @@ public:
 
     // Sends what a player joining now needs, in order: metadata, sequence headers, GOP.
     void replay_to(Player& p) const;
+    // When the GOP cache's keyframe is shown (its timestamp plus its composition time), if that
+    // is later than its timestamp (B-frames).
+    std::optional<std::uint32_t> first_picture_time() const;
 
     const MediaPtr& video_header() const { return video_header_; }
     const MediaPtr& audio_header() const { return audio_header_; }

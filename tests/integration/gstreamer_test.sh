@@ -47,6 +47,11 @@ spawn "$WORK/gst-pub.log" gst-launch-1.0 -e \
   d.audio ! queue ! aacparse ! identity sync=true ! m. \
   flvmux name=m streamable=true ! rtmp2sink location="$URL/gst"
 gst=$LAST_PID
+# A second ffprobe joins 2 s in: it gets the cached onMetaData, which flvmux has re-sent by then.
+sleep 2
+spawn "$WORK/gst-late.probe" timeout 60 ffprobe -v error \
+  -show_entries stream=codec_type,codec_name,sample_rate,channels,width,height -of csv=p=0 "$URL/gst"
+late_probe=$LAST_PID
 gst_exit "$gst" 40; rc=$GST_RC
 check "rtmp2sink: gst-launch-1.0 publishes the 4 s file and exits 0 by itself (got $rc)" test "$rc" = 0
 check "rtmp2sink: the server logs the publish of live/gst" log_has "info publish .*stream=live/gst "
@@ -85,6 +90,19 @@ probed_like_file() {
 }
 check "rtmp2sink: ffprobe on the played URL reports the file's streams (h264 640x360, aac 44100 2ch)" \
   probed_like_file
+# Players get onMetaData stamped 0 (as from nginx-rtmp), so ffmpeg takes none of flvmux's
+# re-sent ones for a data packet: exactly the video and audio streams, no third (text/data) one.
+only_av() {
+  local f=$1 got
+  got=$(sort "$f")
+  log "streams ffprobe found in $(basename "$f"): $(echo $got)"
+  [ "$got" = "$(stream_info "$FILE")" ]
+}
+check "rtmp2sink: ffprobe of the played stream shows exactly its video and audio streams" \
+  only_av "$WORK/gst-pub.probe"
+wait_for 30 exited "$late_probe" || log "late ffprobe still running"
+check "rtmp2sink: so does an ffprobe joining mid-stream (metadata from the GOP cache)" \
+  only_av "$WORK/gst-late.probe"
 file_hashes "$FILE" "$WORK/file.md5"
 wait_for 20 at_least "$(packets "$WORK/file.md5")" "$WORK/gst-pub.md5" ||
   log "ffmpeg player got $(packets "$WORK/gst-pub.md5") of $(packets "$WORK/file.md5") packets"

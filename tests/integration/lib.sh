@@ -220,7 +220,24 @@ same_sequence() {
         if (i > best) { best = i; bk = k }
       }
       if (best < 0) printf "the first packet (%d) matches no %s packet of the file\n", s, (mode == "whole" ? "first" : "")
-      else printf "packet %d of %d differs (aligned at file packet %d)\n", s + best, m, bk
+      else {
+        printf "packet %d of %d differs (aligned at file packet %d)", s + best, m, bk
+        # Say what came instead: a later packet of the file (those between were not received),
+        # an earlier one (a repeat), or one the file does not hold (altered bytes).
+        e = bk + best; if (mode == "cyclic") e = (e - 1) % n + 1
+        h = got[s + best]; j = 0
+        for (d = 1; d < n; d++) {
+          idx = e + d; if (mode == "cyclic") idx = (idx - 1) % n + 1
+          if (idx > n) break
+          if (ref[idx] == h) { j = idx; break }
+        }
+        if (j) printf ": file packet %d expected, file packet %d received: %d packet(s) of the file missing\n", e, j, d
+        else {
+          for (idx = 1; idx <= n; idx++) if (ref[idx] == h) break
+          if (idx <= n) printf ": file packet %d expected, file packet %d received again\n", e, idx
+          else printf ": file packet %d expected, received bytes that are no packet of the file\n", e
+        }
+      }
       exit 1
     }' "$2"
 }

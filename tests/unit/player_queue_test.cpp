@@ -79,4 +79,27 @@ BOOST_AUTO_TEST_CASE(audio_slightly_behind_video_is_not_a_huge_span) {
     BOOST_CHECK_EQUAL(q.dropped_messages(), 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_joiner_gets_the_whole_gop_cache_however_old_the_gop) {
+    // Joining 7 s into a GOP with a 10 s bound: the 7 s burst is queued before the player can
+    // read a byte. Without the replay marks, inter frames past 5 s were dropped (issue 10 item 8).
+    PlayerQueue q(QueueLimits{1 << 30, 10000});
+    std::size_t unsent = 0;
+    q.begin_replay(17000);
+    for (std::uint32_t ts = 10000; ts <= 17000; ts += 33) {
+        BOOST_REQUIRE_MESSAGE(q.admit(msg(MediaKind::Video, ts, ts == 10000), unsent), "ts " << ts);
+        q.queued(1000, ts);
+        unsent += 1000;
+    }
+    q.end_replay();
+    BOOST_CHECK_EQUAL(q.dropped_messages(), 0u);
+    BOOST_CHECK_EQUAL(q.queued_ms(unsent), 0u);  // behind live by nothing but the GOP's age
+    // From here on the bounds hold as for any player: live media it does not read counts.
+    BOOST_CHECK(q.admit(msg(MediaKind::Video, 21000), unsent));
+    q.queued(1000, 21000);
+    unsent += 1000;
+    BOOST_CHECK_EQUAL(q.queued_ms(unsent), 4000u);
+    BOOST_CHECK(!q.admit(msg(MediaKind::Video, 22100), unsent));  // 5.1 s beyond: over half
+    BOOST_CHECK_EQUAL(q.dropped_messages(), 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
