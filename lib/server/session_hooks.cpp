@@ -80,7 +80,7 @@ void Session::authorize(const char* method, const hook::json& payload, HookDone 
     hook_ticket_ = client->authorize(method, payload, [this, m, done](hook::Decision d) {
         hook_ticket_ = 0;
         awaiting_hook_ = false;
-        if (closing_ || flushing_) return;
+        if (stopped()) return;
         net::LogFields f = {{"session", std::to_string(id_)}, {"peer", peer_}, {"method", m},
                             {"status", std::to_string(d.status)}};
         if (!d.reason.empty()) f.emplace_back("reason", d.reason);
