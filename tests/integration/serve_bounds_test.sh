@@ -89,6 +89,16 @@ check "$name: dropped for the silenced player, with a log line" \
   log_has "suppress_sound: cannot make silence.*stream=live/sp"
 stop "$sp_player" 1
 
+name="onMetaData of 100 KB"
+spawn "$WORK/meta-play.out" "$PEER" 127.0.0.1 "$PORT" play --name meta --timeout 4
+meta_player=$LAST_PID
+attack "$name" 20 big-metadata --name meta
+check "$name: dropped with a log line" \
+  log_has "metadata larger than max_metadata_size, dropped.*peer=$PEER_ADDR"
+wait "$meta_player"
+check "$name: the player got no onMetaData, and the keyframe" \
+  bash -c "! grep -q '^data onMetaData' '$WORK/meta-play.out' && grep -q '^video .* key' '$WORK/meta-play.out'"
+
 name="AMF0 reference bomb (14 KB commands, 3.9 MB expanded)"
 attack "$name" 20 amf-ref-bomb
 closed_with "references"

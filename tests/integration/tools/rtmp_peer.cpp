@@ -14,7 +14,8 @@
 //                    (64 KiB), prints "stalled", then never reads again until killed.
 //   play             the same play, then reads for --timeout seconds and prints one line per
 //                    message: "status CODE" for onStatus, "user EVENT" for user control events,
-//                    "video|audio TS SIZE key|inter|header" for media. A player that, unlike
+//                    "video|audio TS SIZE key|inter|header" for media, "data NAME SIZE" for
+//                    data messages (onMetaData, |RtmpSampleAccess). A player that, unlike
 //                    ffmpeg and librtmp, does not end at NetStream.Play.UnpublishNotify.
 //                    Exit 0 when it was still connected at the end.
 //   ping-flood       connect, then ping requests and `seek` commands for --timeout seconds, never
@@ -26,6 +27,8 @@
 //   header-publisher publish --name: every video message an AVC sequence header (each one
 //                    different) and every audio message an AAC header, for --timeout seconds.
 //   fat-publisher    publish --name: 256 KiB keyframes, 40 a second (80 Mbit/s), for --timeout s.
+//   big-metadata     publish --name: a keyframe, then @setDataFrame onMetaData with a 100 000-byte
+//                    string, twice a second for --timeout seconds.
 //   speex-bomb       publish --name: a keyframe, then a 4 MiB Speex message of zero bits four
 //                    times a second for --timeout seconds.
 //   amf-ref-bomb     connect, then ~14 KB commands whose object is referenced 300 times (3.9 MB
@@ -49,6 +52,7 @@
 #include <random>
 #include <string>
 
+#include "rtmp/amf0.h"
 #include "rtmp/amf_value.h"
 #include "rtmp/chunk_decoder.h"
 #include "rtmp/chunk_encoder.h"
@@ -407,6 +411,32 @@ int fat_publisher(int fd, const Options& o) {
     return 0;
 }
 
+int big_metadata(int fd, const Options& o) {
+    using rtmp::amf::Value;
+    rtmp::ChunkEncoder enc;
+    send_publish(fd, enc, o);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kAvcHeader);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kKeyframe);
+    util::Bytes meta = rtmp::encode_command("@setDataFrame", 0, {});
+    meta.clear();  // encode the values alone: a data message has no transaction id
+    for (const Value& v : {Value::string("@setDataFrame"), Value::string("onMetaData"),
+                           Value::ecma_array({{"comment", Value::string(std::string(100000, 'm'))},
+                                              {"framerate", Value::number(30)}})})
+        rtmp::amf::encode(v, meta);
+    auto start = Clock::now();
+    std::size_t sent = 0;
+    while (elapsed(start) < o.timeout_s) {
+        if (!send_open(fd, encode_one(enc, rtmp::csid::kData, rtmp::MessageType::DataAmf0, 1, meta))) {
+            std::printf("closed by server after %zu messages\n", sent);
+            return 1;
+        }
+        ++sent;
+        usleep(500000);
+    }
+    std::printf("sent %zu\n", sent);
+    return 0;
+}
+
 int speex_bomb(int fd, const Options& o) {
     rtmp::ChunkEncoder enc;
     send_publish(fd, enc, o);
@@ -460,6 +490,9 @@ void print_message(const rtmp::Message& m, bool show_sid) {
         const rtmp::amf::Value* code = info ? info->get("code") : nullptr;
         if (c->name == "onStatus" && code) std::printf("status %s\n", code->as_string().c_str());
         else std::printf("command %s\n", c->name.c_str());
+    } else if (type == rtmp::MessageType::DataAmf0) {
+        auto v = rtmp::decode_data(m.payload, false);
+        if (v && !v->empty()) std::printf("data %s %zu\n", v->front().as_string().c_str(), m.payload.size());
     } else if (type == rtmp::MessageType::UserControl) {
         if (auto u = rtmp::read_user_control(m.payload))
             std::printf("user %u %u\n", unsigned(u->event), u->value);
@@ -597,6 +630,9 @@ int main(int argc, char** argv) {
     } else if (o.mode == "fat-publisher") {
         handshake(fd);
         return fat_publisher(fd, o);
+    } else if (o.mode == "big-metadata") {
+        handshake(fd);
+        return big_metadata(fd, o);
     } else if (o.mode == "speex-bomb") {
         handshake(fd);
         return speex_bomb(fd, o);
