@@ -160,6 +160,7 @@ private:
     std::string overflow_reason_;  // set by overflow(): closing on the next loop turn
     ControlOutput control_out_;
     std::uint64_t short_media_dropped_ = 0;
+    long long short_media_logged_ms_ = 0;
     std::uint64_t big_metadata_dropped_ = 0;
     std::string app_;
     url::RtmpUrl connect_url_;

@@ -421,8 +421,12 @@ void Session::handle_media(rtmp::Message&& m) {
     if (!publishing_ || m.stream_id != publish_stream_id_) return;
     const std::size_t size = m.payload.size();
     if (!publishing_->publish(m.type, m.timestamp, std::move(m.payload))) {
-        // Empty or cut-short media: nothing a player could decode. First, then every 1000th.
-        if (short_media_dropped_++ % 1000 == 0)
+        // Empty or cut-short media: nothing a player could decode. Logged at most once a
+        // second, with the count: a flood of them must not become a flood of log lines.
+        ++short_media_dropped_;
+        const long long now = server_.now_ms();
+        if (short_media_dropped_ == 1 || now - short_media_logged_ms_ >= 1000) {
+            short_media_logged_ms_ = now;
             net::logger().warn("media too short for its tag header, dropped",
                                {{"session", std::to_string(id_)},
                                 {"peer", peer_},
@@ -430,6 +434,7 @@ void Session::handle_media(rtmp::Message&& m) {
                                 {"type", std::string(rtmp::message_type_name(m.type))},
                                 {"size", std::to_string(size)},
                                 {"dropped", std::to_string(short_media_dropped_)}});
+        }
         return;
     }
     if (!publishing_event_sent_) publishing_event_if_ready();

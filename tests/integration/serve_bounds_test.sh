@@ -65,6 +65,8 @@ closed_with "does not read its replies|rate"
 name="keyframe then zero-length audio"
 attack "$name" 30 empty-audio --name e
 check "$name: logged as dropped media" log_has "media too short for its tag header.*peer=$PEER_ADDR"
+lines=$(grep -c "media too short for its tag header.*peer=$PEER_ADDR " "$SERVE_LOG")
+check "$name: at most a line a second ($lines lines)" test "$lines" -le 5
 
 name="pause/unpause flood, never reading"
 attack "$name" 30 pause-flood --name s
