@@ -99,7 +99,13 @@ Result<util::Bytes> silent_aac_frame(const AacConfig& c) {
 Result<std::size_t> speex_frame_count(util::ByteView data) {
     BitReader br(data);
     std::size_t frames = 0;
+    std::size_t steps = 0;
     while (br.bits_left() >= 5) {
+        if (frames >= kMaxSpeexFrames || ++steps > 4 * kMaxSpeexFrames)
+            return make_error(Code::unsupported,
+                              "speex: more than " + std::to_string(kMaxSpeexFrames) +
+                                  " frames in one packet",
+                              /*fatal=*/false);
         BitReader peek = br;
         if (peek.bits(5) == 15) break;  // terminator: wideband bit 0, mode 15
         if (br.flag()) {
@@ -152,6 +158,10 @@ util::Bytes silent_speex_packet(std::size_t frames) {
 }
 
 Result<util::Bytes> AudioSilencer::silence(util::ByteView payload) {
+    if (payload.size() > kMaxSilencedAudioSize)
+        return soft_error(Code::unsupported, "silence: audio message of " +
+                                                 std::to_string(payload.size()) +
+                                                 " bytes, more than kMaxSilencedAudioSize");
     auto parsed = parse_audio_tag_header(payload);
     if (!parsed) return soft_error(parsed.error().code, parsed.error().message);
     const AudioTagHeader& h = *parsed;
@@ -181,6 +191,8 @@ Result<util::Bytes> AudioSilencer::silence(util::ByteView payload) {
             return out;
         case SoundFormat::speex: {
             auto frames = speex_frame_count(body);
+            if (!frames && frames.error().code == Code::unsupported)
+                return soft_error(Code::unsupported, frames.error().message);
             // Unparseable input still gets one frame: FLV Speex packets normally hold one.
             std::size_t n = frames && *frames > 0 ? *frames : 1;
             util::Bytes silent = silent_speex_packet(n);

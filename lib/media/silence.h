@@ -25,7 +25,16 @@ inline constexpr std::uint8_t kMulawSilence = 0xFF;
 
 // Number of Speex frames in one packet (FLV Speex: wideband, usually one 20 ms frame), found
 // by walking the mode headers; in-band signalling is skipped, a terminator ends the packet.
+// Bounded work: a packet of more than kMaxSpeexFrames frames (or as many in-band signals
+// besides) is Code::unsupported after that many steps, whatever its size (5 zero bits are a
+// valid "null" frame, so a megabyte of zeros would otherwise be 1.6 million frames).
+inline constexpr std::size_t kMaxSpeexFrames = 64;  // 1.28 s of 20 ms frames
 Result<std::size_t> speex_frame_count(util::ByteView speex_data);
+
+// Largest audio payload AudioSilencer replaces (Code::unsupported above it). Real audio
+// messages are far smaller (an AAC frame is at most 6144 bits a channel; 64 KiB is a third of
+// a second of 48 kHz 16-bit stereo PCM); silence costs a copy per silenced player.
+inline constexpr std::size_t kMaxSilencedAudioSize = 64 * 1024;
 
 // `frames` wideband Speex frames that decode to zeros (libspeex and ffmpeg's native decoder),
 // followed by a terminator, as Speex packs a packet. No FLV header byte.

@@ -33,6 +33,17 @@ public:
         }
         return true;
     }
+    // The same for the bytes from `offset` on (a player that needs its own first header).
+    bool append_from(evbuffer* out, std::size_t offset) {
+        if (offset >= bytes_.size()) return true;
+        retain();
+        if (evbuffer_add_reference(out, bytes_.data() + offset, bytes_.size() - offset, &cleanup,
+                                   this) != 0) {
+            release();
+            return false;
+        }
+        return true;
+    }
 
 private:
     explicit SharedBytes(util::Bytes b) : bytes_(std::move(b)) { live_bytes_ += bytes_.size(); }

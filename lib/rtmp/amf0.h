@@ -22,6 +22,8 @@ enum class AmfErrc {
     BadReference,         // 0x07 to an index we do not have, or to an object still being decoded
     UnsupportedAmf3,      // an AMF3 type we do not read (xml, byte array, vectors, dictionary,
                           // externalizable objects, AMF3 object references)
+    ReferencesTooLarge,   // references (AMF0 0x07, AMF3 string and traits references) would
+                          // expand the data past kReferenceExpansion times its size
 };
 const char* to_string(AmfErrc code);
 
@@ -31,9 +33,16 @@ struct DecodeLimits {
     std::size_t max_string_bytes = 16 << 20;  // string and key bytes decoded in total
 };
 
+// What resolving references may cost, in bytes (an AMF value counts as sizeof(Value), a string
+// as its length): kReferenceExpansion times the input size, plus kReferenceExpansionFloor. A few
+// bytes of reference would otherwise copy a large object again and again: a 14 KB command
+// could cost the whole 16 MiB string budget in allocation and copying.
+inline constexpr std::size_t kReferenceExpansion = 8;
+inline constexpr std::size_t kReferenceExpansionFloor = 64 * 1024;
+
 // Every value in `data`, in order. AMF0 reference markers (0x07) are resolved to a copy of the
 // earlier object, array or ECMA array (the first 1024 of them are indexed); the copies count
-// against the limits. AMF3 values after the 0x11 marker: undefined, null, booleans, integer,
+// against the limits, and all references together against the expansion bound above. AMF3 values after the 0x11 marker: undefined, null, booleans, integer,
 // double, string (with its reference table), date, array, anonymous/sealed/dynamic object
 // (with the traits table); each 0x11 starts fresh AMF3 reference tables.
 util::Result<std::vector<Value>, AmfErrc> decode_all(util::ByteView data,

@@ -52,6 +52,8 @@ const char* to_string(AmfErrc code) {
             return "AMF reference to an unknown object";
         case AmfErrc::UnsupportedAmf3:
             return "unsupported AMF3 type";
+        case AmfErrc::ReferencesTooLarge:
+            return "AMF references expand past 8 times the data size";
     }
     return "AMF error";
 }
@@ -59,7 +61,15 @@ const char* to_string(AmfErrc code) {
 namespace detail {
 
 Decoder::Decoder(util::ByteView data, const DecodeLimits& limits)
-    : data_(data), limits_(limits), max_depth_(std::clamp(limits.max_depth, 0, kDepthCeiling)) {}
+    : data_(data),
+      limits_(limits),
+      max_depth_(std::clamp(limits.max_depth, 0, kDepthCeiling)),
+      max_expansion_(kReferenceExpansion * data.size() + kReferenceExpansionFloor) {}
+
+bool Decoder::count_expansion(std::size_t bytes) {
+    expansion_ += bytes;
+    return expansion_ <= max_expansion_ || fail(AmfErrc::ReferencesTooLarge);
+}
 
 bool Decoder::fail(AmfErrc code) {
     error = code;
@@ -67,10 +77,12 @@ bool Decoder::fail(AmfErrc code) {
 }
 
 bool Decoder::count_element() {
+    if (replaying_ > 0 && !count_expansion(sizeof(Value))) return false;
     return ++elements_ <= limits_.max_elements || fail(AmfErrc::TooLarge);
 }
 
 bool Decoder::count_string_bytes(std::size_t n) {
+    if (replaying_ > 0 && !count_expansion(n)) return false;
     string_bytes_ += n;
     return string_bytes_ <= limits_.max_string_bytes || fail(AmfErrc::TooLarge);
 }

@@ -56,6 +56,9 @@ bool Decoder::amf3_string(util::Reader& r, std::string& out) {
     if (!(head & 1)) {  // a reference into this switch's string table
         std::uint32_t index = head >> 1;
         if (index >= amf3_strings_.size()) return fail(AmfErrc::BadReference);
+        // A copy made from a byte or two of input: an expansion (unless already counted as a
+        // replayed string).
+        if (!replaying() && !count_expansion(amf3_strings_[index].size())) return false;
         if (!count_string_bytes(amf3_strings_[index].size())) return false;
         out = amf3_strings_[index];
         return true;
@@ -112,6 +115,10 @@ bool Decoder::amf3_object(util::Reader& r, int depth, Value& out) {
     if (!(head & 2)) {  // traits reference
         std::uint32_t index = head >> 2;
         if (index >= amf3_traits_.size()) return fail(AmfErrc::BadReference);
+        // The names of a traits reference are copied (and counted below as string bytes); the
+        // list itself is an expansion.
+        if (!count_expansion(amf3_traits_[index].sealed.size() * sizeof(std::string)))
+            return false;
         traits = amf3_traits_[index];
     } else {
         if (head & 4) return fail(AmfErrc::UnsupportedAmf3);  // externalizable
@@ -130,6 +137,7 @@ bool Decoder::amf3_object(util::Reader& r, int depth, Value& out) {
     Properties props;
     for (const std::string& name : traits.sealed) {
         if (!count_string_bytes(name.size())) return false;
+        if (!(head & 2) && !replaying() && !count_expansion(name.size())) return false;
         Value v;
         if (!amf3_value(r, depth + 1, v)) return false;
         props.emplace_back(name, std::move(v));

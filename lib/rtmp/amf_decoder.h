@@ -23,6 +23,9 @@ class Decoder {
     bool count_element();
     bool count_string_bytes(std::size_t n);
     bool enter(int depth);  // checks that a container at `depth` may open children
+    // Bytes a reference costs beyond its own input (see kReferenceExpansion).
+    bool count_expansion(std::size_t bytes);
+    bool replaying() const { return replaying_ > 0; }
 
     AmfErrc error = AmfErrc::Truncated;
 
@@ -53,6 +56,8 @@ class Decoder {
     int max_depth_;
     std::size_t elements_ = 0;
     std::size_t string_bytes_ = 0;
+    std::size_t expansion_ = 0;
+    std::size_t max_expansion_;
     int replaying_ = 0;  // > 0 while a reference is re-decoded: the table is not extended then
     std::vector<RefEntry> refs_;
     std::vector<std::string> amf3_strings_;

@@ -82,7 +82,23 @@ std::vector<Setting> settings_of(Config& c) {
         {"gop_cache", "keep the current GOP so that a new player starts at once", &c.gop_cache, {}},
         {"gop_cache_max_frames", "most video frames kept in the GOP cache", &c.gop_cache_max_frames,
          {}},
-        {"gop_cache_max_bytes", "most bytes kept in the GOP cache", &c.gop_cache_max_bytes, {}},
+        {"gop_cache_max_bytes",
+         "most bytes kept in the GOP cache, counting each message twice (its payload and its "
+         "chunked copy, which is what the cache holds)",
+         &c.gop_cache_max_bytes, {}},
+        {"gop_cache_max_messages",
+         "most messages (video and audio) kept in the GOP cache; the default holds 30 s of 60 fps "
+         "video with 50 audio messages a second, twice over. A player's queue holds at most twice "
+         "this many unsent messages",
+         &c.gop_cache_max_messages, {}},
+        {"max_control_output",
+         "bytes of command replies and control messages (not media) that may wait unsent for one "
+         "peer; a peer that sends requests and does not read the replies is closed past it",
+         &c.max_control_output, {}},
+        {"max_metadata_size",
+         "largest onMetaData (or @setDataFrame) a publisher may send, in bytes; a bigger one is "
+         "dropped and logged",
+         &c.max_metadata_size, {}},
         {"player_queue_max_bytes",
          "bytes queued for one player before its frames are dropped (with "
          "rtmp.server_buffer_enabled: false, a quarter of it)",
@@ -273,6 +289,11 @@ std::optional<ConfigError> validate(Config& config) {
         config.player_queue_max_bytes < 65536)
         return ConfigError{ConfigErrc::BadValue,
                            "gop_cache_max_* must be positive, player_queue_max_bytes >= 65536"};
+    if (config.gop_cache_max_messages < 16 || config.max_control_output < 4096 ||
+        config.max_metadata_size < 1024)
+        return ConfigError{ConfigErrc::BadValue,
+                           "gop_cache_max_messages must be >= 16, max_control_output >= 4096, "
+                           "max_metadata_size >= 1024"};
     return std::nullopt;
 }
 

@@ -38,6 +38,9 @@ struct Config {
     bool gop_cache = true;
     int gop_cache_max_frames = 1800;
     int gop_cache_max_bytes = 64 * 1024 * 1024;
+    int gop_cache_max_messages = 8192;
+    int max_control_output = 1024 * 1024;
+    int max_metadata_size = 64 * 1024;
     int player_queue_max_bytes = 64 * 1024 * 1024;
     std::string player_queue_max_time = "10s";
     std::string publish_conflict = "reject";

@@ -65,8 +65,13 @@ MediaPtr make_media_message(std::uint8_t type, std::uint32_t timestamp, util::By
     h.timestamp = timestamp;
     h.type = type;
     h.stream_id = kSharedStreamId;
+    static std::uint64_t next_serial = 0;  // the event loop is single-threaded
+    m->serial = ++next_serial;
     util::Bytes chunked;
     if (!rtmp::encode_message_absolute(h, m->payload, chunk_size, chunked)) return nullptr;
+    const std::size_t basic = h.csid < 64 ? 1 : h.csid < 320 ? 2 : 3;
+    m->stream_id_offset = std::uint8_t(basic + 7);
+    m->first_header_size = std::uint8_t(basic + 11 + (timestamp >= 0xFFFFFF ? 4 : 0));
     m->chunks = net::SharedRef(net::SharedBytes::make(std::move(chunked)));
     return m;
 }

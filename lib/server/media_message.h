@@ -23,6 +23,13 @@ struct MediaMessage {
     bool disposable = false;        // video: frame type 3 (disposable inter frame)
     util::Bytes payload;            // kept for players that need their own encoding
     net::SharedRef chunks;          // payload chunked for kSharedStreamId at the server chunk size
+    // Where chunks' first (fmt 0) header ends and where its stream id field starts: a player on
+    // another stream id gets its own copy of that header only, the rest stays shared.
+    std::uint8_t first_header_size = 0;
+    std::uint8_t stream_id_offset = 0;
+    // Unique per message (never 0 for one made by make_media_message): tells a header replayed
+    // again from a new header with the same bytes, without comparing payloads.
+    std::uint64_t serial = 0;
 
     bool is_header() const {
         return kind == MediaKind::Metadata || kind == MediaKind::AudioHeader ||

@@ -279,7 +279,8 @@ Stream& Server::stream(const std::string& app, const std::string& name) {
     auto it = streams_.find(key);
     if (it == streams_.end()) {
         GopLimits gop{config_->gop_cache, std::size_t(config_->gop_cache_max_frames),
-                      std::size_t(config_->gop_cache_max_bytes)};
+                      std::size_t(config_->gop_cache_max_bytes),
+                      std::size_t(config_->gop_cache_max_messages)};
         it = streams_
                  .emplace(key, std::make_unique<Stream>(app, name, std::uint32_t(config_->chunk_size),
                                                         gop))

@@ -46,8 +46,12 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
       command_rate_(double(config_->max_command_rate), double(config_->max_command_rate)),
       control_rate_(double(config_->max_control_rate), double(config_->max_control_rate)) {
     const long long divisor = config_->server_buffer_enabled ? 1 : 4;
-    queue_ = PlayerQueue(QueueLimits{std::size_t(config_->player_queue_max_bytes / divisor),
-                                     std::uint32_t(duration_ms(config_->player_queue_max_time) / divisor)});
+    QueueLimits limits;
+    limits.max_bytes = std::size_t(config_->player_queue_max_bytes / divisor);
+    limits.max_ms = std::uint32_t(duration_ms(config_->player_queue_max_time) / divisor);
+    // Room for a whole cached GOP replayed to a new player, and as much again behind it.
+    limits.max_messages = 2 * std::size_t(config_->gop_cache_max_messages);
+    queue_ = PlayerQueue(limits);
     timer_ = evtimer_new(server_.base(), &Session::on_timer, this);
     bufferevent_setcb(bev_, &Session::on_read, &Session::on_write, &Session::on_event, this);
     bufferevent_enable(bev_, EV_READ | EV_WRITE);
@@ -103,6 +107,9 @@ void Session::on_timer(evutil_socket_t, short, void* self) {
                     s->close_after_flush("stream not found: " + s->playing_->key(), false);
                 }
                 break;
+            case TimerPurpose::Overflow:
+                s->close(s->overflow_reason_, true);
+                break;
             case TimerPurpose::Flush:
                 s->close(s->pending_close_reason_ + " (peer did not take its last bytes)",
                          s->pending_close_error_);
@@ -146,7 +153,7 @@ void Session::on_event(bufferevent*, short what, void* self) {
 void Session::read_input() {
     evbuffer* in = bufferevent_get_input(bev_);
     // While a hook decides, input stays in the socket buffer: TCP pushes back on the peer.
-    while (!closing_ && !flushing_ && !awaiting_hook_ && evbuffer_get_length(in) > 0) {
+    while (!stopped() && !awaiting_hook_ && evbuffer_get_length(in) > 0) {
         // Work through the contiguous first segment; libevent keeps the rest for the next round.
         evbuffer_iovec vec;
         if (evbuffer_peek(in, -1, nullptr, &vec, 1) < 1) break;
@@ -161,10 +168,13 @@ void Session::read_input() {
                 return;
             }
             used = *r;
-            if (!out.empty()) bufferevent_write(bev_, out.data(), out.size());
+            if (!out.empty()) {
+                bufferevent_write(bev_, out.data(), out.size());
+                control_out_.appended(out.size(), true);
+            }
         } else {
             auto r = decoder_.feed(data, [this](rtmp::Message&& m) {
-                if (!closing_ && !flushing_) handle_message(std::move(m));
+                if (!stopped()) handle_message(std::move(m));
             });
             if (!r) {
                 evbuffer_drain(in, data.size());
@@ -185,7 +195,7 @@ void Session::read_input() {
 
 void Session::send(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_id,
                    const util::Bytes& payload, std::uint32_t timestamp) {
-    if (closing_) return;
+    if (closing_ || !overflow_reason_.empty()) return;
     rtmp::MessageHeader h;
     h.csid = csid;
     h.type = type;
@@ -199,6 +209,15 @@ void Session::send(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_i
     }
     bufferevent_write(bev_, scratch_.data(), scratch_.size());
     if (player_output_) ledger_.appended(scratch_.size(), false);
+    control_out_.appended(scratch_.size(), true);
+    queue_.queued_other(scratch_.size());
+    const std::size_t unsent = control_out_.unsent_control(evbuffer_get_length(out_));
+    if (unsent > std::size_t(config_->max_control_output)) {
+        overflow("peer does not read its replies: " + std::to_string(unsent) +
+                 " bytes of control output unsent (max_control_output " +
+                 std::to_string(config_->max_control_output) + ")");
+        return;
+    }
     request_flush();
 }
 
@@ -253,6 +272,16 @@ bool Session::within_message_rates(std::uint8_t type) {
             return false;
         default: return true;
     }
+
+}
+
+void Session::overflow(const std::string& reason) {
+    if (closing_ || !overflow_reason_.empty()) return;
+    overflow_reason_ = reason;
+    bufferevent_disable(bev_, EV_READ);
+    timer_purpose_ = TimerPurpose::Overflow;
+    timeval now{0, 0};
+    evtimer_add(timer_, &now);
 }
 
 void Session::send_control(rtmp::MessageType type, const util::Bytes& payload) {
@@ -304,7 +333,7 @@ void Session::close(const std::string& reason, bool error) {
 }
 
 void Session::close_after_flush(const std::string& reason, bool error) {
-    if (closing_ || flushing_) return;
+    if (stopped()) return;
     flushing_ = true;
     stop_publishing();
     stop_playing();

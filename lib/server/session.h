@@ -22,6 +22,7 @@
 #include "rtmp/handshake.h"
 #include "server/config.h"
 #include "server/output_ledger.h"
+#include "server/control_output.h"
 #include "server/player_queue.h"
 #include "server/rate_limit.h"
 #include "server/stream.h"
@@ -85,6 +86,7 @@ private:
     void handle_pause(const rtmp::Command& cmd);
     void handle_data(const rtmp::Message& m);
     void handle_media(rtmp::Message&& m);
+    void drop_big_metadata(std::size_t size);
 
     void finish_connect(double txn);
     void start_publish(const url::RtmpUrl& where, std::string name, std::uint32_t stream_id,
@@ -137,6 +139,16 @@ private:
     void write_silenced(const MediaMessage& m);
     // `m` with this payload, encoded for this player alone (its stream id, silence).
     void write_payload(const MediaMessage& m, util::ByteView payload);
+    // `m` for a player on a stream id other than kSharedStreamId: its own first chunk header,
+    // the rest of the shared chunks by reference.
+    void write_on_own_stream_id(const MediaMessage& m);
+    // Records `bytes` of `m` just appended to the output, for the queue and the control bound.
+    void note_media_queued(const MediaMessage& m, std::size_t bytes);
+
+    // A bound was passed where nothing can be dropped (control replies, headers): the session
+    // stops now and closes on the next loop turn, outside the caller's iteration (fan-out).
+    void overflow(const std::string& reason);
+    bool stopped() const { return closing_ || flushing_ || !overflow_reason_.empty(); }
 
     // The event-callback boundary (session_guard.cpp): every libevent and hook callback of a
     // session runs its body through guarded(); an exception ends this one session with a log
@@ -167,7 +179,7 @@ private:
     rtmp::AckCounter ack_;
     util::Bytes scratch_;
 
-    enum class TimerPurpose { None, Handshake, Idle, PlayWait, Flush };
+    enum class TimerPurpose { None, Handshake, Idle, PlayWait, Flush, Overflow };
     // idle_timeout: from connect (or the end of a play or publish) until the next one starts.
     void arm_idle_timer();
     void cancel_idle_timer();
@@ -182,6 +194,11 @@ private:
     bool flushing_ = false;
     std::string pending_close_reason_;
     bool pending_close_error_ = false;
+    std::string overflow_reason_;  // set by overflow(): closing on the next loop turn
+    ControlOutput control_out_;
+    std::uint64_t short_media_dropped_ = 0;
+    long long short_media_logged_ms_ = 0;
+    std::uint64_t big_metadata_dropped_ = 0;
     std::string app_;
     url::RtmpUrl connect_url_;
     std::string tc_url_;

@@ -378,6 +378,7 @@ void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint3
 void Session::handle_pause(const rtmp::Command& cmd) {
     auto p = rtmp::read_pause(cmd);
     if (!p || !playing_) return;
+    const bool was_paused = paused_;
     paused_ = p->pause;
     if (paused_) {
         send_status(play_stream_id_, "status", rtmp::status::kPauseNotify, "Paused live stream.");
@@ -385,6 +386,8 @@ void Session::handle_pause(const rtmp::Command& cmd) {
     } else {
         send_status(play_stream_id_, "status", rtmp::status::kUnpauseNotify, "Unpaused live stream.");
         send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
+        // Only a pause stopped the media: an unpause without one has nothing to catch up on.
+        if (!was_paused || stopped()) return;
         queue_.wait_for_keyframe();
         start_replay();
     }
@@ -392,6 +395,8 @@ void Session::handle_pause(const rtmp::Command& cmd) {
 
 void Session::handle_data(const rtmp::Message& m) {
     if (!publishing_) return;
+    if (m.payload.size() > std::size_t(config_->max_metadata_size))
+        return drop_big_metadata(m.payload.size());
     const bool amf3 = m.type == std::uint8_t(rtmp::MessageType::DataAmf3);
     auto values = rtmp::decode_data(m.payload, amf3);
     if (!values || values->empty() || !values->front().is_string()) return;
@@ -410,12 +415,44 @@ void Session::handle_data(const rtmp::Message& m) {
     } else {
         return;
     }
+    // Re-encoding expands AMF0 references and AMF3 into plain AMF0: check again.
+    if (payload.size() > std::size_t(config_->max_metadata_size))
+        return drop_big_metadata(payload.size());
     publishing_->publish(std::uint8_t(rtmp::MessageType::DataAmf0), m.timestamp, std::move(payload));
+}
+
+void Session::drop_big_metadata(std::size_t size) {
+    // The first and then every 100th: a publisher repeating it does not flood the log.
+    if (big_metadata_dropped_++ % 100 != 0) return;
+    net::logger().warn("metadata larger than max_metadata_size, dropped",
+                       {{"session", std::to_string(id_)},
+                        {"peer", peer_},
+                        {"stream", publishing_ ? publishing_->key() : ""},
+                        {"size", std::to_string(size)},
+                        {"max_metadata_size", std::to_string(config_->max_metadata_size)},
+                        {"dropped", std::to_string(big_metadata_dropped_)}});
 }
 
 void Session::handle_media(rtmp::Message&& m) {
     if (!publishing_ || m.stream_id != publish_stream_id_) return;
-    publishing_->publish(m.type, m.timestamp, std::move(m.payload));
+    const std::size_t size = m.payload.size();
+    if (!publishing_->publish(m.type, m.timestamp, std::move(m.payload))) {
+        // Empty or cut-short media: nothing a player could decode. Logged at most once a
+        // second, with the count: a flood of them must not become a flood of log lines.
+        ++short_media_dropped_;
+        const long long now = server_.now_ms();
+        if (short_media_dropped_ == 1 || now - short_media_logged_ms_ >= 1000) {
+            short_media_logged_ms_ = now;
+            net::logger().warn("media too short for its tag header, dropped",
+                               {{"session", std::to_string(id_)},
+                                {"peer", peer_},
+                                {"stream", publishing_->key()},
+                                {"type", std::string(rtmp::message_type_name(m.type))},
+                                {"size", std::to_string(size)},
+                                {"dropped", std::to_string(short_media_dropped_)}});
+        }
+        return;
+    }
     if (!publishing_event_sent_) publishing_event_if_ready();
 }
 

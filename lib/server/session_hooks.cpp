@@ -85,7 +85,7 @@ void Session::authorize(const char* method, const hook::json& payload, HookDone 
 void Session::hook_answered(const std::string& m, const HookDone& done, const hook::Decision& d) {
     hook_ticket_ = 0;
     awaiting_hook_ = false;
-    if (closing_ || flushing_) return;
+    if (stopped()) return;
     net::LogFields f = {{"session", std::to_string(id_)}, {"peer", peer_}, {"method", m},
                         {"status", std::to_string(d.status)}};
     if (!d.reason.empty()) f.emplace_back("reason", d.reason);
@@ -95,7 +95,7 @@ void Session::hook_answered(const std::string& m, const HookDone& done, const ho
     else net::logger().info(d.allowed ? "hook allowed" : "hook refused", f);
     done(d);
     replay_pending();
-    if (!awaiting_hook_ && !closing_ && !flushing_) {
+    if (!awaiting_hook_ && !stopped()) {
         bufferevent_enable(bev_, EV_READ);
         read_input();  // what arrived meanwhile
     }

@@ -1,6 +1,8 @@
 // A session as a player: what of the shared stream it sends, in which order, and when it drops.
 #include <event2/buffer.h>
 
+#include <algorithm>
+
 #include "net/log.h"
 #include "rtmp/chunk_encoder.h"
 #include "rtmp/command_replies.h"
@@ -24,7 +26,7 @@ void Session::start_replay() {
 }
 
 void Session::deliver_media(const MediaPtr& m) {
-    if (closing_ || flushing_ || paused_ || !playing_) return;
+    if (stopped() || paused_ || !playing_) return;
     if ((m->is_audio() && !receive_audio_) || (m->is_video() && !receive_video_)) return;
     if (audio_starts_at_ && m->kind == MediaKind::Audio) {
         if (std::int32_t(m->timestamp - *audio_starts_at_) < 0) return;
@@ -46,7 +48,14 @@ void Session::deliver_media(const MediaPtr& m) {
 
     evbuffer* out = out_;
     const std::size_t unsent = evbuffer_get_length(out);
-    if (!queue_.admit(*m, unsent)) {
+    const Admission admission = queue_.admit(*m, unsent);
+    if (admission == Admission::Skip) return;
+    if (admission == Admission::Close) {
+        overflow("player too slow for the stream's headers: " + std::to_string(unsent) +
+                 " bytes unsent");
+        return;
+    }
+    if (admission == Admission::Drop) {
         const std::uint64_t dropped = queue_.dropped_messages();
         // Every drop is counted (dropped_messages, also in the close line) and logged: the
         // first at once, later ones at most once a second (with the count so far), so that a
@@ -94,12 +103,34 @@ void Session::write_silenced(const MediaMessage& m) {
 
 void Session::write_media(const MediaMessage& m) {
     if (suppress_sound_ && m.is_audio()) return write_silenced(m);
-    // A player on another message stream id needs its own headers: encode for it.
-    if (play_stream_id_ != kSharedStreamId) return write_payload(m, m.payload);
+    if (play_stream_id_ != kSharedStreamId) return write_on_own_stream_id(m);
     const std::size_t before = evbuffer_get_length(out_);
     m.chunks->append_to(out_);
     ledger_.appended(evbuffer_get_length(out_) - before, true);
-    queue_.queued(evbuffer_get_length(out_) - before, m.timestamp, m.is_header());
+    note_media_queued(m, evbuffer_get_length(out_) - before);
+}
+
+void Session::write_on_own_stream_id(const MediaMessage& m) {
+    // Only the fmt 0 header of the first chunk names the stream id; later chunks are fmt 3.
+    const util::Bytes& shared = m.chunks->bytes();
+    std::uint8_t header[32];
+    const std::size_t n = m.first_header_size;
+    if (n == 0 || n > sizeof header || n > shared.size()) return write_payload(m, m.payload);
+    std::copy(shared.begin(), shared.begin() + std::ptrdiff_t(n), header);
+    for (int i = 0; i < 4; ++i)
+        header[m.stream_id_offset + i] = std::uint8_t(play_stream_id_ >> (8 * i));  // LE
+    const std::size_t before = evbuffer_get_length(out_);
+    evbuffer_add(out_, header, n);
+    ledger_.appended(n, false);
+    m.chunks->append_from(out_, n);
+    ledger_.appended(evbuffer_get_length(out_) - before - n, true);
+    note_media_queued(m, evbuffer_get_length(out_) - before);
+}
+
+void Session::note_media_queued(const MediaMessage& m, std::size_t bytes) {
+    control_out_.appended(bytes, false);
+    if (m.is_header()) queue_.queued_header(bytes, m);
+    else queue_.queued(bytes, m.timestamp);
     request_flush();
 }
 
@@ -116,12 +147,11 @@ void Session::write_payload(const MediaMessage& m, util::ByteView payload) {
     }
     evbuffer_add(out_, scratch_.data(), scratch_.size());
     ledger_.appended(scratch_.size(), false);
-    queue_.queued(scratch_.size(), m.timestamp, m.is_header());
-    request_flush();
+    note_media_queued(m, scratch_.size());
 }
 
 void Session::publish_started(Stream& stream, bool resumed) {
-    if (closing_ || flushing_) return;
+    if (stopped()) return;
     if (resumed) {
         send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
         send_status(play_stream_id_, "status", rtmp::status::kPlayPublishNotify,
@@ -140,7 +170,7 @@ void Session::publish_started(Stream& stream, bool resumed) {
 }
 
 void Session::publish_stopped(Stream& stream) {
-    if (closing_ || flushing_) return;
+    if (stopped()) return;
     send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
     send_status(play_stream_id_, "status", rtmp::status::kPlayUnpublishNotify,
                 stream.name() + " is now unpublished.");

@@ -8,6 +8,18 @@
 
 namespace server {
 
+std::size_t min_media_size(std::uint8_t type, util::ByteView payload) {
+    // FLV tag headers: one byte of format, then for AAC a packet type, for AVC / HEVC / AV1
+    // (legacy codec ids 7, 12, 13) a packet type and a 24-bit composition time, for enhanced
+    // RTMP video a FourCC after the first byte.
+    if (payload.empty()) return 1;
+    const std::uint8_t b = payload[0];
+    if (type == 8) return (b >> 4) == 10 ? 2 : 1;
+    if (b & 0x80) return 5;
+    const unsigned codec = b & 0x0F;
+    return codec == 7 || codec == 12 || codec == 13 ? 5 : 1;
+}
+
 void Stream::start_publishing(const void* owner) {
     publisher_ = owner;
     timestamps_.new_source();
@@ -43,10 +55,14 @@ void Stream::remove_player(Player* p) {
     players_.erase(std::remove(players_.begin(), players_.end(), p), players_.end());
 }
 
-void Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes payload) {
+bool Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes payload) {
     using Track = TimestampNormalizer::Track;
     const Track track = type == 8 ? Track::Audio : type == 9 ? Track::Video : Track::Data;
     info_.bytes_in += payload.size();
+    if (track != Track::Data && payload.size() < min_media_size(type, payload)) {
+        ++refused_;
+        return false;
+    }
     // onMetaData (the only data published) goes to players stamped 0, as nginx-rtmp sends it:
     // ffmpeg's FLV demuxer turns an onMetaData at any other timestamp into a data packet, and
     // players then show a third ("text"/data) stream. GStreamer's flvmux stamps it with the
@@ -55,18 +71,30 @@ void Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes pay
     const std::uint32_t ts = track == Track::Data ? 0 : timestamps_.normalize(timestamp, track);
     const std::size_t size = payload.size();
     MediaPtr m = make_media_message(type, ts, std::move(payload), chunk_size_);
-    if (!m) {
+    if (!m) {  // taken and logged here: it is not a too-short message
         ++dropped_unencodable_;
         net::logger().warn("message dropped: too large for RTMP's 24-bit length",
                            {{"stream", key()},
                             {"type", std::to_string(type)},
                             {"bytes", std::to_string(size)},
                             {"dropped", std::to_string(dropped_unencodable_)}});
-        return;
+        return true;
     }
+    // A header equal to the current one (some encoders repeat it before each keyframe; a hostile
+    // one repeats it for every frame) tells players nothing new: they have it already.
+    if (repeats_header(*m)) return true;
     learn(*m);
     cache(m);
     for (Player* p : players_) p->send_media(m);
+    return true;
+}
+
+bool Stream::repeats_header(const MediaMessage& m) const {
+    const MediaPtr* current = m.kind == MediaKind::VideoHeader   ? &video_header_
+                              : m.kind == MediaKind::AudioHeader ? &audio_header_
+                              : m.kind == MediaKind::Metadata    ? &metadata_
+                                                                 : nullptr;
+    return current && *current && (*current)->payload == m.payload;
 }
 
 int StreamInfo::kbps(std::uint64_t bytes) const {
@@ -124,9 +152,11 @@ void Stream::cache(const MediaPtr& m) {
     }
     if (!gop_open_) return;
     gop_.push_back(m);
-    gop_bytes_ += m->payload.size();
+    // What the cache really holds: the payload and its chunked copy.
+    gop_bytes_ += m->payload.size() + m->chunks->size();
     if (m->kind == MediaKind::Video) ++gop_frames_;
-    if (gop_frames_ > gop_limits_.max_frames || gop_bytes_ > gop_limits_.max_bytes) {
+    if (gop_frames_ > gop_limits_.max_frames || gop_bytes_ > gop_limits_.max_bytes ||
+        gop_.size() > gop_limits_.max_messages) {
         // Too long a GOP to keep: new players wait for the next keyframe instead.
         gop_.clear();
         gop_bytes_ = gop_frames_ = 0;

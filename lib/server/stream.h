@@ -18,6 +18,9 @@ namespace server {
 
 class Stream;
 
+// Fewest bytes an audio (8) or video (9) payload needs to hold its FLV tag header.
+std::size_t min_media_size(std::uint8_t type, util::ByteView payload);
+
 // What a stream needs from a session that plays it.
 class Player {
 public:
@@ -32,6 +35,8 @@ struct GopLimits {
     bool enabled = true;
     std::size_t max_frames = 1800;
     std::size_t max_bytes = 64 << 20;
+    // Messages of any kind: audio alone, or empty frames, would pass the other two bounds.
+    std::size_t max_messages = 8192;
 };
 
 // What has been learnt of the stream's media, for logs, hooks and stats.
@@ -78,7 +83,10 @@ public:
     bool idle() const { return !publisher_ && players_.empty(); }
 
     // A message from the publisher: audio (8), video (9) or data (18, without @setDataFrame).
-    void publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes payload);
+    // Returns false when it was not taken: audio or video too short to hold its FLV tag header
+    // (an empty message is nothing to play and costs a player as much as a frame).
+    bool publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes payload);
+    std::uint64_t refused_messages() const { return refused_; }
 
     // Sends what a player joining now needs, in order: metadata, sequence headers, GOP.
     void replay_to(Player& p) const;
@@ -97,6 +105,8 @@ public:
 
 private:
     void cache(const MediaPtr& m);
+    // The current header of m's kind holds the same bytes: the publisher repeated it.
+    bool repeats_header(const MediaMessage& m) const;
     void learn(const MediaMessage& m);
 
     std::string app_, name_;
@@ -114,6 +124,7 @@ private:
     StreamInfo info_;
     std::optional<media::AacConfig> aac_config_;
     std::uint64_t dropped_unencodable_ = 0;
+    std::uint64_t refused_ = 0;  // too-short media from the publisher
 };
 
 }  // namespace server

@@ -198,7 +198,34 @@ BOOST_AUTO_TEST_CASE(reference_chains_are_budgeted) {
         util::append_be16(level, std::uint32_t(i));
         b.insert(b.end(), level.begin(), level.end());
     }
-    BOOST_TEST((decode_err(b) == AmfErrc::TooLarge));
+    // Stopped by the reference expansion bound, long before the element budget.
+    BOOST_TEST((decode_err(b) == AmfErrc::ReferencesTooLarge));
+}
+
+BOOST_AUTO_TEST_CASE(references_cost_a_small_multiple_of_the_input) {
+    // A ~14 KB command: one object holding a 13 000-byte string, then references to it. Each
+    // 3-byte reference would copy 13 KB: 300 of them, 3.9 MB, within the 16 MiB string budget.
+    Bytes b = hex("03 0001 'k' 0C");
+    util::append_be32(b, 13000);
+    b.resize(b.size() + 13000, 'x');
+    b.insert(b.end(), {0x00, 0x00, 0x09});
+    while (b.size() < 14000) b.insert(b.end(), {0x07, 0x00, 0x00});
+    BOOST_TEST((decode_err(b) == AmfErrc::ReferencesTooLarge));
+    // A few references to it stay well within the bound.
+    Bytes few(b.begin(), b.begin() + 13012 + 3 * 4);
+    BOOST_TEST(decode_ok(few).size() == 5u);
+
+    // AMF3: a 7 000-byte string, then 3 000 two-byte references to it in one array (21 MB).
+    Bytes a = hex("11 09");
+    const std::uint32_t dense = 3001;
+    a.insert(a.end(), {std::uint8_t(0x80 | ((dense * 2 + 1) >> 7)), std::uint8_t((dense * 2 + 1) & 0x7F)});
+    a.push_back(0x01);  // no associative part
+    a.push_back(0x06);
+    const std::uint32_t head = 7000 * 2 + 1;
+    a.insert(a.end(), {std::uint8_t(0x80 | (head >> 7)), std::uint8_t(head & 0x7F)});
+    a.resize(a.size() + 7000, 'y');
+    for (int i = 0; i < 3000; ++i) a.insert(a.end(), {0x06, 0x00});
+    BOOST_TEST((decode_err(a) == AmfErrc::ReferencesTooLarge));
 }
 
 BOOST_AUTO_TEST_CASE(nesting_bombs_fail_too_deep) {

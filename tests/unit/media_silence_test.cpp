@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "media/audio.h"
+#include "media/bits.h"
 #include "media/flv.h"
 #include "media/silence.h"
 #include "media_test_util.h"
@@ -99,6 +100,39 @@ BOOST_AUTO_TEST_CASE(speex_frames_are_counted) {
     BOOST_CHECK(speex_frame_count(hex("5000")).error().code == Code::invalid);  // mode 10
     // a narrowband mode-0 frame followed by a terminator: one frame
     BOOST_CHECK_EQUAL(*speex_frame_count(hex("03ff")), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(speex_counting_is_bounded) {
+    // 5 zero bits are a narrowband "null" frame: 4 MiB of zeros would be 6.7 million frames,
+    // and their silence 466 MB. Counting stops at kMaxSpeexFrames, whatever the size.
+    const util::Bytes zeros(4 << 20, 0);
+    auto n = speex_frame_count(zeros);
+    BOOST_REQUIRE(!n);
+    BOOST_CHECK(n.error().code == Code::unsupported);
+    BOOST_CHECK_EQUAL(*speex_frame_count(silent_speex_packet(kMaxSpeexFrames)), kMaxSpeexFrames);
+    // In-band signals (mode 14, code 0: 9 bits and 1 skipped) count as steps too.
+    util::Bytes inband;
+    {
+        BitWriter w;
+        for (int i = 0; i < 100000; ++i) { w.put(14, 5); w.put(0, 4); w.put(0, 1); }
+        inband = w.finish();
+    }
+    BOOST_CHECK(speex_frame_count(inband).error().code == Code::unsupported);
+}
+
+BOOST_AUTO_TEST_CASE(silence_is_bounded_in_size) {
+    AudioSilencer s;
+    util::Bytes speex(1, 0xB2);  // Speex, 16 kHz mono
+    speex.resize(1 + 60000, 0);  // zeros: a hostile packet under the size cap
+    auto out = s.silence(speex);
+    BOOST_CHECK(!out);  // more frames than a packet holds: dropped, not 12 000 silent frames
+    util::Bytes big(1, 0x72);  // A-law
+    big.resize(4 << 20, 0x00);
+    BOOST_CHECK(s.silence(big).error().code == Code::unsupported);
+    util::Bytes normal(1, 0x72);
+    normal.resize(321, 0x13);
+    BOOST_REQUIRE(s.silence(normal));
+    BOOST_CHECK_EQUAL(s.silence(normal)->size(), 321u);
 }
 
 BOOST_AUTO_TEST_CASE(speex_packet_matches_the_captured_frame) {

@@ -16,7 +16,8 @@
 //                    (64 KiB), prints "stalled", then never reads again until killed.
 //   play             the same play, then reads for --timeout seconds and prints one line per
 //                    message: "status CODE" for onStatus, "user EVENT" for user control events,
-//                    "video|audio TS SIZE key|inter|header" for media. A player that, unlike
+//                    "video|audio TS SIZE key|inter|header" for media, "data NAME SIZE" for
+//                    data messages (onMetaData, |RtmpSampleAccess). A player that, unlike
 //                    ffmpeg and librtmp, does not end at NetStream.Play.UnpublishNotify.
 //                    Exit 0 when it was still connected at the end.
 //   command-name     handshake, then one AMF0 command (before connect) whose name is the bytes
@@ -35,6 +36,23 @@
 //                    M more bytes of it T ms later (the declared length covers them) and prints
 //                    "held N+M".
 // --bind ADDR: connect from this local address (e.g. 127.0.0.2: another peer address on lo).
+//   reply-flood      connect, then ping requests and `seek` commands for --timeout seconds, never
+//                    reading the replies (4 KiB receive buffer).
+//   empty-audio      publish --name: an AVC header and a keyframe, then zero-length audio
+//                    messages for --timeout seconds. Prints "sent N". Exit 0 still connected.
+//   pause-flood      play --name until media flows (64 KiB), then pause / unpause for --timeout
+//                    seconds, never reading again.
+//   header-publisher publish --name: every video message an AVC sequence header (each one
+//                    different) and every audio message an AAC header, for --timeout seconds.
+//   fat-publisher    publish --name: 256 KiB keyframes, 40 a second (80 Mbit/s), for --timeout s.
+//   big-metadata     publish --name: a keyframe, then @setDataFrame onMetaData with a 100 000-byte
+//                    string, twice a second for --timeout seconds.
+//   speex-bomb       publish --name: a keyframe, then a 4 MiB Speex message of zero bits four
+//                    times a second for --timeout seconds.
+//   amf-ref-bomb     connect, then ~14 KB commands whose object is referenced 300 times (3.9 MB
+//                    once expanded), for --timeout seconds.
+// --stream-id N (play, slow-play): play on message stream id N instead of 1; "play" then prints
+//   " sid=N" after each media line, N being the stream id the message came on.
 // Prints "local ADDR:PORT" first (the peer address the server logs), then what happened.
 // Exit: 0 the server closed the connection within --timeout, 1 it did not, 2 usage or I/O error.
 #include <arpa/inet.h>
@@ -48,9 +66,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 
+#include "rtmp/amf0.h"
 #include "rtmp/amf_value.h"
 #include "rtmp/chunk_decoder.h"
 #include "rtmp/chunk_encoder.h"
@@ -73,6 +93,7 @@ struct Options {
     long more = 0;
     int more_after_ms = 0;
     std::string bind;
+    std::uint32_t stream_id = 1;
 };
 
 std::string from_hex(const std::string& hex) {
@@ -220,12 +241,286 @@ void send_play(int fd, const Options& o) {
                  connect_payload(o));
     send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
                  rtmp::encode_command("createStream", 2, {Value::null()}));
-    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 1,
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, o.stream_id,
                  rtmp::encode_command("play", 3, {Value::null(), Value::string(o.name),
                                                   Value::number(-2000)}));
 }
 
-void print_message(const rtmp::Message& m) {
+double elapsed(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// send() that reports whether the connection is still open (the server closing it is what
+// the flood modes wait for).
+bool send_open(int fd, const util::Bytes& b) {
+    std::size_t off = 0;
+    while (off < b.size()) {
+        pollfd p{fd, POLLOUT, 0};
+        if (poll(&p, 1, 200) <= 0) continue;  // a full socket buffer: wait, the clock runs
+        if (p.revents & (POLLERR | POLLHUP)) return false;
+        ssize_t n = send(fd, b.data() + off, b.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+        if (n <= 0) return false;
+        off += std::size_t(n);
+    }
+    return true;
+}
+
+// Whether the peer closed: a pending EOF or reset, without reading data (the modes that never
+// read use a 4 KiB receive buffer, so what the server sent is still there).
+bool server_closed(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) return true;
+    pollfd p{fd, POLLRDHUP, 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+util::Bytes encode_one(rtmp::ChunkEncoder& enc, std::uint32_t csid, rtmp::MessageType type,
+                       std::uint32_t stream_id, const util::Bytes& payload,
+                       std::uint32_t ts = 0) {
+    rtmp::MessageHeader h;
+    h.csid = csid;
+    h.type = std::uint8_t(type);
+    h.stream_id = stream_id;
+    h.timestamp = ts;
+    h.length = std::uint32_t(payload.size());
+    util::Bytes out;
+    enc.encode(h, payload, out);
+    return out;
+}
+
+// Runs `step` (which sends one round) until --timeout, or until the server closed us.
+int flood(int fd, const Options& o, const std::function<bool()>& step) {
+    auto start = Clock::now();
+    std::size_t rounds = 0;
+    while (elapsed(start) < o.timeout_s) {
+        if (!step() || server_closed(fd)) {
+            std::printf("closed by server after %lld ms (%zu rounds)\n",
+                        (long long)(elapsed(start) * 1000), rounds);
+            return 0;
+        }
+        ++rounds;
+    }
+    std::printf("still open after %.1f s (%zu rounds)\n", o.timeout_s, rounds);
+    return 1;
+}
+
+void send_publish(int fd, rtmp::ChunkEncoder& enc, const Options& o) {
+    using rtmp::amf::Value;
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                 connect_payload(o));
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                 rtmp::encode_command("createStream", 2, {Value::null()}));
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 1,
+                 rtmp::encode_command("publish", 3, {Value::null(), Value::string(o.name),
+                                                     Value::string("live")}));
+}
+
+const util::Bytes kAvcHeader = {0x17, 0x00, 0, 0, 0, 0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00, 0x00};
+const util::Bytes kKeyframe = {0x17, 0x01, 0, 0, 0, 0, 0, 0, 1, 0x65, 0x88, 0x84};
+
+int ping_flood(int fd, const Options& o) {
+    using rtmp::amf::Value;
+    rtmp::ChunkEncoder enc;
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                 connect_payload(o));
+    std::uint32_t n = 0;
+    return flood(fd, o, [&] {
+        util::Bytes b;
+        for (int i = 0; i < 50; ++i, ++n) {
+            auto ping = encode_one(enc, rtmp::csid::kControl, rtmp::MessageType::UserControl, 0,
+                                   rtmp::user_control_payload(rtmp::UserControlEvent::PingRequest, n));
+            auto seek = encode_one(enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 1,
+                                   rtmp::encode_command("seek", 0, {Value::null(), Value::number(n)}));
+            b.insert(b.end(), ping.begin(), ping.end());
+            b.insert(b.end(), seek.begin(), seek.end());
+        }
+        return send_open(fd, b);
+    });
+}
+
+int empty_audio(int fd, const Options& o) {
+    rtmp::ChunkEncoder enc;
+    send_publish(fd, enc, o);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kAvcHeader);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kKeyframe);
+    std::size_t sent = 0;
+    auto start = Clock::now();
+    util::Bytes batch;
+    for (int i = 0; i < 1000; ++i) {
+        auto m = encode_one(enc, 4, rtmp::MessageType::Audio, 1, {});
+        batch.insert(batch.end(), m.begin(), m.end());
+    }
+    while (elapsed(start) < o.timeout_s) {
+        if (!send_open(fd, batch)) {
+            std::printf("closed by server after %zu messages\n", sent);
+            return 1;
+        }
+        sent += 1000;
+    }
+    std::printf("sent %zu\n", sent);
+    return 0;
+}
+
+int pause_flood(int fd, const Options& o) {
+    using rtmp::amf::Value;
+    send_play(fd, o);
+    std::size_t got = 0;
+    char buf[4096];
+    auto start = Clock::now();
+    while (got < 65536) {
+        if (elapsed(start) > o.timeout_s) {
+            std::printf("only %zu bytes within %.1f s\n", got, o.timeout_s);
+            return 2;
+        }
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0) continue;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) return 2;
+        got += std::size_t(n);
+    }
+    std::printf("media flows after %zu bytes\n", got);
+    rtmp::ChunkEncoder enc;
+    return flood(fd, o, [&] {
+        util::Bytes b;
+        for (int i = 0; i < 20; ++i) {
+            for (bool pause : {true, false}) {
+                auto m = encode_one(enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 1,
+                                    rtmp::encode_command("pause", 0, {Value::null(), Value::boolean(pause),
+                                                                      Value::number(0)}));
+                b.insert(b.end(), m.begin(), m.end());
+            }
+        }
+        return send_open(fd, b);
+    });
+}
+
+int header_publisher(int fd, const Options& o) {
+    rtmp::ChunkEncoder enc;
+    send_publish(fd, enc, o);
+    std::uint32_t ts = 0;
+    auto start = Clock::now();
+    std::size_t sent = 0;
+    while (elapsed(start) < o.timeout_s) {
+        util::Bytes b;
+        for (int i = 0; i < 20; ++i, ts += 10) {
+            util::Bytes v = kAvcHeader;
+            v.resize(1000, 0x42);
+            std::memcpy(v.data() + 13, &ts, 4);  // each header differs from the last
+            auto vm = encode_one(enc, 6, rtmp::MessageType::Video, 1, v, ts);
+            util::Bytes a = {0xAF, 0x00, 0x12, 0x10, 0, 0, 0, 0};
+            std::memcpy(a.data() + 4, &ts, 4);
+            auto am = encode_one(enc, 4, rtmp::MessageType::Audio, 1, a, ts);
+            b.insert(b.end(), vm.begin(), vm.end());
+            b.insert(b.end(), am.begin(), am.end());
+        }
+        if (!send_open(fd, b)) {
+            std::printf("closed by server\n");
+            return 1;
+        }
+        sent += 40;
+        usleep(2000);
+    }
+    std::printf("sent %zu\n", sent);
+    return 0;
+}
+
+int fat_publisher(int fd, const Options& o) {
+    rtmp::ChunkEncoder enc;
+    send_publish(fd, enc, o);
+    send_message(fd, enc, rtmp::csid::kControl, rtmp::MessageType::SetChunkSize, 0,
+                 rtmp::set_chunk_size_payload(65536));
+    enc.set_chunk_size(65536);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kAvcHeader);
+    util::Bytes key = kKeyframe;
+    key.resize(256 << 10, 0x5A);
+    auto start = Clock::now();
+    std::size_t sent = 0;
+    for (std::uint32_t ts = 0; elapsed(start) < o.timeout_s; ts += 25) {
+        if (!send_open(fd, encode_one(enc, 6, rtmp::MessageType::Video, 1, key, ts))) {
+            std::printf("closed by server after %zu messages\n", sent);
+            return 1;
+        }
+        ++sent;
+        usleep(25000);
+    }
+    std::printf("sent %zu\n", sent);
+    return 0;
+}
+
+int big_metadata(int fd, const Options& o) {
+    using rtmp::amf::Value;
+    rtmp::ChunkEncoder enc;
+    send_publish(fd, enc, o);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kAvcHeader);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kKeyframe);
+    util::Bytes meta = rtmp::encode_command("@setDataFrame", 0, {});
+    meta.clear();  // encode the values alone: a data message has no transaction id
+    for (const Value& v : {Value::string("@setDataFrame"), Value::string("onMetaData"),
+                           Value::ecma_array({{"comment", Value::string(std::string(100000, 'm'))},
+                                              {"framerate", Value::number(30)}})})
+        rtmp::amf::encode(v, meta);
+    auto start = Clock::now();
+    std::size_t sent = 0;
+    while (elapsed(start) < o.timeout_s) {
+        if (!send_open(fd, encode_one(enc, rtmp::csid::kData, rtmp::MessageType::DataAmf0, 1, meta))) {
+            std::printf("closed by server after %zu messages\n", sent);
+            return 1;
+        }
+        ++sent;
+        usleep(500000);
+    }
+    std::printf("sent %zu\n", sent);
+    return 0;
+}
+
+int speex_bomb(int fd, const Options& o) {
+    rtmp::ChunkEncoder enc;
+    send_publish(fd, enc, o);
+    send_message(fd, enc, rtmp::csid::kControl, rtmp::MessageType::SetChunkSize, 0,
+                 rtmp::set_chunk_size_payload(1 << 20));
+    enc.set_chunk_size(1 << 20);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kAvcHeader);
+    send_message(fd, enc, 6, rtmp::MessageType::Video, 1, kKeyframe);
+    util::Bytes speex(4 << 20, 0);
+    speex[0] = 0xB2;  // Speex, 16 kHz mono; then 4 MiB of zero bits
+    auto start = Clock::now();
+    std::size_t sent = 0;
+    std::uint32_t ts = 0;
+    while (elapsed(start) < o.timeout_s) {
+        if (!send_open(fd, encode_one(enc, 4, rtmp::MessageType::Audio, 1, speex, ts += 250))) {
+            std::printf("closed by server after %zu messages\n", sent);
+            return 1;
+        }
+        ++sent;
+        usleep(250000);
+    }
+    std::printf("sent %zu\n", sent);
+    return 0;
+}
+
+int amf_ref_bomb(int fd, const Options& o) {
+    rtmp::ChunkEncoder enc;
+    send_message(fd, enc, rtmp::csid::kCommand, rtmp::MessageType::CommandAmf0, 0,
+                 connect_payload(o));
+    send_message(fd, enc, rtmp::csid::kControl, rtmp::MessageType::SetChunkSize, 0,
+                 rtmp::set_chunk_size_payload(65536));
+    enc.set_chunk_size(65536);
+    // "noSuchCommand", 0, {k: <13 000-byte string>}, then 300 references to that object.
+    util::Bytes cmd = rtmp::encode_command("noSuchCommand", 0, {});
+    cmd.insert(cmd.end(), {0x03, 0x00, 0x01, 'k', 0x0C, 0x00, 0x00, 0x32, 0xC8});
+    cmd.resize(cmd.size() + 13000, 'x');
+    cmd.insert(cmd.end(), {0x00, 0x00, 0x09});
+    for (int i = 0; i < 300; ++i) cmd.insert(cmd.end(), {0x07, 0x00, 0x00});
+    return flood(fd, o, [&] {
+        return send_open(fd, encode_one(enc, rtmp::csid::kCommand,
+                                        rtmp::MessageType::CommandAmf0, 0, cmd));
+    });
+}
+
+void print_message(const rtmp::Message& m, bool show_sid) {
     const auto type = rtmp::MessageType(m.type);
     if (type == rtmp::MessageType::CommandAmf0 || type == rtmp::MessageType::CommandAmf3) {
         auto c = rtmp::decode_command(m.payload, type == rtmp::MessageType::CommandAmf3);
@@ -234,6 +529,9 @@ void print_message(const rtmp::Message& m) {
         const rtmp::amf::Value* code = info ? info->get("code") : nullptr;
         if (c->name == "onStatus" && code) std::printf("status %s\n", code->as_string().c_str());
         else std::printf("command %s\n", c->name.c_str());
+    } else if (type == rtmp::MessageType::DataAmf0) {
+        auto v = rtmp::decode_data(m.payload, false);
+        if (v && !v->empty()) std::printf("data %s %zu\n", v->front().as_string().c_str(), m.payload.size());
     } else if (type == rtmp::MessageType::UserControl) {
         if (auto u = rtmp::read_user_control(m.payload))
             std::printf("user %u %u\n", unsigned(u->event), u->value);
@@ -245,8 +543,9 @@ void print_message(const rtmp::Message& m) {
         const bool header = m.payload.size() > 1 && m.payload[1] == 0 &&
                             (video ? (b0 & 0x0F) == 7 : (b0 >> 4) == 10);
         const char* kind = header ? "header" : (video && (b0 >> 4) == 1) ? "key" : "inter";
-        std::printf("%s %u %zu %s\n", video ? "video" : "audio", m.timestamp, m.payload.size(),
-                    kind);
+        std::printf("%s %u %zu %s", video ? "video" : "audio", m.timestamp, m.payload.size(), kind);
+        if (show_sid) std::printf(" sid=%u", m.stream_id);
+        std::printf("\n");
     }
     std::fflush(stdout);  // tests read this output while the peer runs
 }
@@ -254,6 +553,7 @@ void print_message(const rtmp::Message& m) {
 int play(int fd, const Options& o) {
     send_play(fd, o);
     rtmp::ChunkDecoder decoder;
+    const bool show_sid = o.stream_id != 1;
     std::uint8_t buf[65536];
     auto start = Clock::now();
     while (Clock::now() - start < std::chrono::duration<double>(o.timeout_s)) {
@@ -264,8 +564,9 @@ int play(int fd, const Options& o) {
             std::printf("closed by server\n");
             return 1;
         }
-        auto r = decoder.feed(util::ByteView(buf, std::size_t(n)),
-                              [](rtmp::Message&& m) { print_message(m); });
+        auto r = decoder.feed(util::ByteView(buf, std::size_t(n)), [&](rtmp::Message&& m) {
+            print_message(m, show_sid);
+        });
         if (!r) {
             std::printf("chunk stream error: %s\n", r.error().message.c_str());
             return 2;
@@ -366,10 +667,13 @@ int main(int argc, char** argv) {
         else if (k == "--more") o.more = std::atol(v.c_str());
         else if (k == "--more-after-ms") o.more_after_ms = std::atoi(v.c_str());
         else if (k == "--bind") o.bind = v;
+        else if (k == "--stream-id") o.stream_id = std::uint32_t(std::atoi(v.c_str()));
         else die("unknown option " + k);
     }
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
-    int fd = connect_to(o, o.mode == "slow-play");
+    const bool never_reads = o.mode == "slow-play" || o.mode == "reply-flood" ||
+                             o.mode == "pause-flood";
+    int fd = connect_to(o, never_reads);
     rtmp::ChunkEncoder enc;
     if (o.mode == "bad-c0") {
         util::Bytes b(1537, 0);
@@ -461,6 +765,30 @@ int main(int argc, char** argv) {
     } else if (o.mode == "slow-play") {
         handshake(fd);
         return slow_play(fd, o);
+    } else if (o.mode == "reply-flood") {
+        handshake(fd);
+        return ping_flood(fd, o);
+    } else if (o.mode == "empty-audio") {
+        handshake(fd);
+        return empty_audio(fd, o);
+    } else if (o.mode == "pause-flood") {
+        handshake(fd);
+        return pause_flood(fd, o);
+    } else if (o.mode == "header-publisher") {
+        handshake(fd);
+        return header_publisher(fd, o);
+    } else if (o.mode == "fat-publisher") {
+        handshake(fd);
+        return fat_publisher(fd, o);
+    } else if (o.mode == "big-metadata") {
+        handshake(fd);
+        return big_metadata(fd, o);
+    } else if (o.mode == "speex-bomb") {
+        handshake(fd);
+        return speex_bomb(fd, o);
+    } else if (o.mode == "amf-ref-bomb") {
+        handshake(fd);
+        return amf_ref_bomb(fd, o);
     } else {
         die("unknown mode " + o.mode);
     }
