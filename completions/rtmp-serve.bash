@@ -26,6 +26,24 @@ _rtmp_serve() {
         --max-connections)
             COMPREPLY=()
             return 0 ;;
+        --max-connections-per-ip)
+            COMPREPLY=()
+            return 0 ;;
+        --max-connection-rate-per-ip)
+            COMPREPLY=()
+            return 0 ;;
+        --max-memory)
+            COMPREPLY=()
+            return 0 ;;
+        --idle-timeout)
+            COMPREPLY=()
+            return 0 ;;
+        --max-command-rate)
+            COMPREPLY=()
+            return 0 ;;
+        --max-control-rate)
+            COMPREPLY=()
+            return 0 ;;
         --handshake-timeout)
             COMPREPLY=()
             return 0 ;;
@@ -113,9 +131,12 @@ _rtmp_serve() {
         --rest-event-retries)
             COMPREPLY=()
             return 0 ;;
+        --rest-event-queue-max)
+            COMPREPLY=()
+            return 0 ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '-h --help -c --config --print-config --listen --log-level --log-format --max-connections --handshake-timeout --idle-publisher-timeout --write-timeout --play-wait-timeout --unpublish-notify-delay --write-coalesce --chunk-size --max-message-size --gop-cache --gop-cache-max-frames --gop-cache-max-bytes --gop-cache-max-messages --max-control-output --max-metadata-size --player-queue-max-bytes --player-queue-max-time --publish-conflict --rtmp-server-enabled --rtmfp-server-enabled --rtmp-send-video-first --rtmp-use-stream-params-as-connection --rtmp.server-buffer-enabled --node-id --rest-hook-url --rest-request-timeout --rest-on-error --rest-overwrite --rest-hook-secret --rest-event-retries' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-h --help -c --config --print-config --listen --log-level --log-format --max-connections --max-connections-per-ip --max-connection-rate-per-ip --max-memory --idle-timeout --max-command-rate --max-control-rate --handshake-timeout --idle-publisher-timeout --write-timeout --play-wait-timeout --unpublish-notify-delay --write-coalesce --chunk-size --max-message-size --gop-cache --gop-cache-max-frames --gop-cache-max-bytes --gop-cache-max-messages --max-control-output --max-metadata-size --player-queue-max-bytes --player-queue-max-time --publish-conflict --rtmp-server-enabled --rtmfp-server-enabled --rtmp-send-video-first --rtmp-use-stream-params-as-connection --rtmp.server-buffer-enabled --node-id --rest-hook-url --rest-request-timeout --rest-on-error --rest-overwrite --rest-hook-secret --rest-event-retries --rest-event-queue-max' -- "$cur")
         return 0
     fi
     COMPREPLY=()

@@ -22,25 +22,25 @@ std::uint32_t PlayerQueue::queued_ms(std::size_t unsent) {
     return span(marks_.front().ts, newest_ts_);
 }
 
-Admission PlayerQueue::drop(const MediaMessage& m) {
+QueueDecision PlayerQueue::drop(const MediaMessage& m) {
     ++dropped_;
     dropped_bytes_ += m.payload.size();
     if (m.is_video()) waiting_keyframe_ = true;
-    return Admission::Drop;
+    return QueueDecision::Drop;
 }
 
-Admission PlayerQueue::admit_header(const MediaMessage& m, std::size_t unsent) {
+QueueDecision PlayerQueue::admit_header(const MediaMessage& m, std::size_t unsent) {
     if (m.serial != 0 && std::any_of(headers_.begin(), headers_.end(),
                                      [&](const HeaderMark& h) { return h.serial == m.serial; }))
-        return Admission::Skip;
+        return QueueDecision::Skip;
     // A header cannot be dropped without breaking the decoder after it, and it cannot wait
     // without growing the queue past its bound: the player goes.
     if (unsent > limits_.max_bytes || headers_.size() >= limits_.max_headers)
-        return Admission::Close;
-    return Admission::Queue;
+        return QueueDecision::Close;
+    return QueueDecision::Queue;
 }
 
-Admission PlayerQueue::admit(const MediaMessage& m, std::size_t unsent) {
+QueueDecision PlayerQueue::admit(const MediaMessage& m, std::size_t unsent) {
     forget_sent(unsent);
     if (m.is_header()) return admit_header(m, unsent);
     if (m.kind == MediaKind::Video && waiting_keyframe_ && !m.keyframe) return drop(m);
@@ -56,13 +56,13 @@ Admission PlayerQueue::admit(const MediaMessage& m, std::size_t unsent) {
         if (m.keyframe) {
             if (full) return drop(m);
             waiting_keyframe_ = false;
-            return Admission::Queue;
+            return QueueDecision::Queue;
         }
         if (m.disposable ? quarter : half) return drop(m);
-        return Admission::Queue;
+        return QueueDecision::Queue;
     }
     if (full) return drop(m);  // audio: kept until the queue is full
-    return Admission::Queue;
+    return QueueDecision::Queue;
 }
 
 void PlayerQueue::queued(std::size_t bytes, std::uint32_t ts) {

@@ -24,7 +24,7 @@ struct QueueLimits {
     std::size_t max_headers = 64;
 };
 
-enum class Admission {
+enum class QueueDecision {
     Queue,  // send it
     Drop,   // not now (counted); video resumes at the next keyframe
     Skip,   // the same header is still waiting unsent: nothing to do
@@ -43,7 +43,7 @@ public:
     void begin_replay(std::uint32_t live_ts) { replay_ts_ = live_ts; replaying_ = true; }
     void end_replay() { replaying_ = false; }
     // What to do with `m` now, with `unsent` bytes still waiting in the socket buffer.
-    Admission admit(const MediaMessage& m, std::size_t unsent);
+    QueueDecision admit(const MediaMessage& m, std::size_t unsent);
     // Records a message of `bytes` queued at media time `ts` (media; see queued_header).
     void queued(std::size_t bytes, std::uint32_t ts);
     // Records header `m` (bytes, no media time), so that a replay of it can be skipped.
@@ -62,8 +62,8 @@ public:
 private:
     static std::uint32_t span(std::uint32_t from, std::uint32_t to);
     void forget_sent(std::size_t unsent);
-    Admission drop(const MediaMessage& m);
-    Admission admit_header(const MediaMessage& m, std::size_t unsent);
+    QueueDecision drop(const MediaMessage& m);
+    QueueDecision admit_header(const MediaMessage& m, std::size_t unsent);
 
     QueueLimits limits_;
     bool waiting_keyframe_ = true;

@@ -48,14 +48,14 @@ void Session::deliver_media(const MediaPtr& m) {
 
     evbuffer* out = out_;
     const std::size_t unsent = evbuffer_get_length(out);
-    const Admission admission = queue_.admit(*m, unsent);
-    if (admission == Admission::Skip) return;
-    if (admission == Admission::Close) {
+    const QueueDecision admission = queue_.admit(*m, unsent);
+    if (admission == QueueDecision::Skip) return;
+    if (admission == QueueDecision::Close) {
         overflow("player too slow for the stream's headers: " + std::to_string(unsent) +
                  " bytes unsent");
         return;
     }
-    if (admission == Admission::Drop) {
+    if (admission == QueueDecision::Drop) {
         const std::uint64_t dropped = queue_.dropped_messages();
         // Every drop is counted (dropped_messages, also in the close line) and logged: the
         // first at once, later ones at most once a second (with the count so far), so that a

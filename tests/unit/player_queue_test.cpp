@@ -17,7 +17,7 @@ MediaMessage msg(MediaKind kind, std::uint32_t ts, bool key = false, std::size_t
     return m;
 }
 bool admitted(PlayerQueue& q, const MediaMessage& m, std::size_t unsent) {
-    return q.admit(m, unsent) == Admission::Queue;
+    return q.admit(m, unsent) == QueueDecision::Queue;
 }
 }  // namespace
 
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(drops_inter_frames_first_then_resyncs_at_keyframe) {
     BOOST_CHECK(admitted(q, msg(MediaKind::Audio, 40), 60000));    // audio still fits
     BOOST_CHECK(!admitted(q, msg(MediaKind::Video, 66), 0));       // waits for a keyframe now
     // A header is never dropped; past the byte bound it closes the player instead of growing.
-    BOOST_CHECK(q.admit(msg(MediaKind::VideoHeader, 70), 200000) == Admission::Close);
+    BOOST_CHECK(q.admit(msg(MediaKind::VideoHeader, 70), 200000) == QueueDecision::Close);
     BOOST_CHECK(admitted(q, msg(MediaKind::VideoHeader, 70), 60000));
     BOOST_CHECK(!admitted(q, msg(MediaKind::Video, 99, true), 200000));  // full: keyframe dropped
     BOOST_CHECK(!admitted(q, msg(MediaKind::Audio, 99), 200000));
@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE(a_header_still_unsent_is_not_queued_again) {
         unsent += h->payload.size() + 12;
     }
     for (int replay = 0; replay < 1000; ++replay) {
-        BOOST_CHECK(q.admit(meta, unsent) == Admission::Skip);
-        BOOST_CHECK(q.admit(avc, unsent) == Admission::Skip);
+        BOOST_CHECK(q.admit(meta, unsent) == QueueDecision::Skip);
+        BOOST_CHECK(q.admit(avc, unsent) == QueueDecision::Skip);
     }
     // Once sent, a replay is queued again (a player after a real pause needs them).
     BOOST_CHECK(admitted(q, meta, 0));
@@ -114,16 +114,16 @@ BOOST_AUTO_TEST_CASE(headers_count_against_the_byte_bound) {
     PlayerQueue q(QueueLimits{100000, 10000, 16384, 1 << 20});
     std::size_t unsent = 0;
     int queued = 0;
-    Admission a = Admission::Queue;
-    for (int i = 0; i < 10000 && a == Admission::Queue; ++i) {
+    QueueDecision a = QueueDecision::Queue;
+    for (int i = 0; i < 10000 && a == QueueDecision::Queue; ++i) {
         const MediaMessage h = msg(MediaKind::VideoHeader, std::uint32_t(i * 33), true, 1000);
         a = q.admit(h, unsent);
-        if (a != Admission::Queue) break;
+        if (a != QueueDecision::Queue) break;
         q.queued_header(1012, h);
         unsent += 1012;
         ++queued;
     }
-    BOOST_CHECK(a == Admission::Close);
+    BOOST_CHECK(a == QueueDecision::Close);
     BOOST_CHECK_LE(unsent, 100000u + 1012u);
     BOOST_CHECK_GE(queued, 90);
 }
@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(unsent_headers_are_bounded_in_number) {
         q.queued_header(16, h);
         unsent += 16;
     }
-    BOOST_CHECK(q.admit(msg(MediaKind::AudioHeader, 64, false, 4), unsent) == Admission::Close);
+    BOOST_CHECK(q.admit(msg(MediaKind::AudioHeader, 64, false, 4), unsent) == QueueDecision::Close);
     // A player that caught up is fine again.
     BOOST_CHECK(admitted(q, msg(MediaKind::AudioHeader, 65, false, 4), 0));
 }

@@ -590,7 +590,7 @@ int read_until_close(int fd, const Options& o) {
             return 0;
         }
         auto r = decoder.feed(util::ByteView(buf, std::size_t(n)),
-                              [](rtmp::Message&& m) { print_message(m); });
+                              [](rtmp::Message&& m) { print_message(m, false); });
         if (!r) {
             std::printf("chunk stream error: %s\n", r.error().message.c_str());
             return 2;
