@@ -131,16 +131,16 @@ check "defaults: a burst of 80 connections from one address meets the rate limit
 
 # ---- open files: the soft limit is raised at start; EMFILE does not spin ----
 mkdir -p "$WORK/lim"
-printf '#!/bin/bash\nulimit -Sn 256\nexec %q "$@"\n' "$BIN/rtmp-serve" >"$WORK/lim/rtmp-serve"
+printf '#!/bin/bash\nulimit -Sn 256\nexec %q "$@"\n' "$SERVE_BIN" >"$WORK/lim/rtmp-serve"
 chmod +x "$WORK/lim/rtmp-serve"
-BIN=$WORK/lim start_serve --max-connections 1000 || { not_ok "rtmp-serve starts (rlimit)"; finish; }
+SERVE_BIN=$WORK/lim/rtmp-serve start_serve --max-connections 1000 || { not_ok "rtmp-serve starts (rlimit)"; finish; }
 soft=$(awk '/Max open files/ { print $4 }' "/proc/$SERVE_PID/limits")
 check "the soft open-file limit is raised to what max_connections needs (256 -> $soft)" \
   test "$soft" = 1064
 check "the raise is logged" log_has "open file limit raised"
 
-printf '#!/bin/bash\nulimit -n 40\nexec %q "$@"\n' "$BIN/rtmp-serve" >"$WORK/lim/rtmp-serve"
-BIN=$WORK/lim start_serve --handshake-timeout 20s --idle-timeout 1s --max-connections-per-ip 0 \
+printf '#!/bin/bash\nulimit -n 40\nexec %q "$@"\n' "$SERVE_BIN" >"$WORK/lim/rtmp-serve"
+SERVE_BIN=$WORK/lim/rtmp-serve start_serve --handshake-timeout 20s --idle-timeout 1s --max-connections-per-ip 0 \
   --max-connection-rate-per-ip 0 || { not_ok "rtmp-serve starts (ulimit -n 40)"; finish; }
 check "a hard limit below max_connections is logged at start" \
   log_has "cannot raise the open file limit"
