@@ -26,6 +26,13 @@ check() {
   local name=$1; shift
   if "$@" >&2; then ok "$name"; else not_ok "$name"; fi
 }
+# check_memory NAME CMD...: a check of the server's memory figures. They count on the release
+# build only (ASan's quarantine and shadow memory make RSS meaningless), so against a sanitizer
+# build (SERVE_SANITIZED) it is logged as not run and the run checks crashes and reports alone.
+check_memory() {
+  if [ -n "${SERVE_SANITIZED:-}" ]; then log "not run on a sanitizer build: $1"; return 0; fi
+  check "$@"
+}
 finish() {
   sanitizer_check
   exit $((N_FAILED > 0))
@@ -62,7 +69,7 @@ spawn() {
 
 # The rtmp-serve that start_serve runs: the release build, or another one such as the
 # AddressSanitizer + UBSan build (tests/run.sh asan-integration sets SERVE_BIN and
-# SERVE_SANITIZED=1 for every *hostile*_test.sh). Whatever the binary, a sanitizer report in a
+# SERVE_SANITIZED=1 for the scripts it lists). Whatever the binary, a sanitizer report in a
 # server's log fails the script at finish; with SERVE_SANITIZED the servers are first stopped
 # gracefully (so shutdown runs checked too) and one TAP line says the run was clean.
 SERVE_BIN=${SERVE_BIN:-$BIN/rtmp-serve}

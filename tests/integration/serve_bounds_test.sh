@@ -46,7 +46,7 @@ attack() {
   wait "$pid"; PEER_RC=$?
   PEER_ADDR=$(sed -n 's/^local //p' "$PEER_OUT")
   log "$name: $(tr '\n' ' ' <"$PEER_OUT") rc=$PEER_RC; VmRSS +$((MAX_GROWTH_KB / 1024)) MB; healthy +$HEALTHY_GOT packets"
-  check "$name: server VmRSS grows by less than $mb MB (+$((MAX_GROWTH_KB / 1024)) MB)" \
+  check_memory "$name: server VmRSS grows by less than $mb MB (+$((MAX_GROWTH_KB / 1024)) MB)" \
     test "$MAX_GROWTH_KB" -lt $((mb * 1024))
   check "$name: the healthy player keeps its pace ($HEALTHY_GOT packets in 3 s, >= $PACE)" \
     test "$HEALTHY_GOT" -ge "$PACE"
@@ -119,7 +119,7 @@ sid_play=$LAST_PID
 watch 3
 log "$name: VmRSS +$((MAX_GROWTH_KB / 1024)) MB; stalled: $(cat "$WORK"/sid7-[1-6].out | tr '\n' ' ')"
 # Six queues of 8 MiB: 48 MB as private copies, about one queue's worth when shared.
-check "$name: server VmRSS grows by less than 30 MB (+$((MAX_GROWTH_KB / 1024)) MB)" \
+check_memory "$name: server VmRSS grows by less than 30 MB (+$((MAX_GROWTH_KB / 1024)) MB)" \
   test "$MAX_GROWTH_KB" -lt 30720
 check "$name: the healthy player keeps its pace ($HEALTHY_GOT packets in 3 s, >= $PACE)" \
   test "$HEALTHY_GOT" -ge "$PACE"

@@ -49,7 +49,7 @@ for _ in $(seq 1 30); do
   ((rss_after <= limit)) && break
 done
 log "RSS: start $rss_start KiB, storm peak $rss_peak KiB, after $rss_after KiB (limit $limit KiB)"
-check "RSS returns after the storm (start $rss_start, peak $rss_peak, after $rss_after KiB <= $limit)" \
+check_memory "RSS returns after the storm (start $rss_start, peak $rss_peak, after $rss_after KiB <= $limit)" \
   test "$rss_after" -le "$limit"
 
 "$PEER" 127.0.0.1 "$PORT" play --name s --timeout 3 >"$WORK/after.out" 2>&1
