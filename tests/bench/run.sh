@@ -170,7 +170,7 @@ start_server() {
     # As the nginx block below: one process, chunk size 4096, GOP cache on (SRS's default).
     cat >"$dir/srs.conf" <<CONF
 listen 127.0.0.1:$port;
-max_connections $(($(ulimit -n) - 64));
+max_connections $(($(ulimit -n) - 256));  # SRS wants 128 descriptors beyond it
 daemon off;
 srs_log_tank file;
 srs_log_file $dir/srs.log;
