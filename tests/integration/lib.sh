@@ -95,6 +95,18 @@ sanitizer_check() {
   fi
 }
 
+# start_healthy_player URL FILE [PACKETS]: publishes FILE looped to URL/s and starts a player of
+# it whose framemd5 lines go to $WORK/healthy.md5 (for bit_exact); waits until the publish is
+# logged and PACKETS (30) packets arrived. Sets $healthy (the player's pid). The hostile tests'
+# witness that other sessions are not disturbed.
+start_healthy_player() {
+  local url=$1 file=$2 want=${3:-30}
+  publish_loop "$file" "$url/s"
+  wait_for 20 log_has "publish .*stream=live/s " || log "publisher slow to start"
+  play_hashes "$url/s" "$WORK/healthy.md5"; healthy=$PLAYER_PID
+  wait_for 30 at_least "$want" "$WORK/healthy.md5" || log "healthy player slow to start"
+}
+
 # start_serve [ARGS...]: rtmp-serve on a free port; sets $PORT, $SERVE_PID, $SERVE_LOG.
 start_serve() {
   PORT=$(free_port)

@@ -23,10 +23,7 @@ start_serve --idle-timeout 1s --handshake-timeout 30s --max-memory 16777216 --ma
   { not_ok "rtmp-serve starts"; finish; }
 URL=rtmp://127.0.0.1:$PORT/live
 FILE=$FIXTURES/h264_aac.flv
-publish_loop "$FILE" "$URL/s"
-wait_for 20 log_has "publish .*stream=live/s " || log "publisher slow to start"
-play_hashes "$URL/s" "$WORK/healthy.md5"; healthy=$PLAYER_PID
-wait_for 30 at_least 30 "$WORK/healthy.md5" || log "healthy player slow to start"
+start_healthy_player "$URL" "$FILE"
 start_packets=$(packets "$WORK/healthy.md5")
 
 peer idle idle-connect --timeout 6; rc=$?

@@ -13,10 +13,7 @@ start_serve --handshake-timeout 2s --max-message-size 1048576 ||
   { not_ok "rtmp-serve starts"; finish; }
 URL=rtmp://127.0.0.1:$PORT/live
 FILE=$FIXTURES/h264_aac.flv
-publish_loop "$FILE" "$URL/s"
-wait_for 20 log_has "publish .*stream=live/s " || log "publisher slow to start"
-play_hashes "$URL/s" "$WORK/healthy.md5"; healthy=$PLAYER_PID
-wait_for 30 at_least 30 "$WORK/healthy.md5" || log "healthy player slow to start"
+start_healthy_player "$URL" "$FILE"
 
 # hostile NAME MODE REASON_REGEX [ARGS]: rtmp_peer MODE must be closed by the server within 10 s,
 # the log must name its address with a reason matching REASON_REGEX, and the healthy player must

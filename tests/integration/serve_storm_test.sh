@@ -15,10 +15,7 @@ start_serve --max-connections-per-ip 0 --max-connection-rate-per-ip 0 ||
   { not_ok "rtmp-serve starts"; finish; }
 URL=rtmp://127.0.0.1:$PORT/live
 FILE=$FIXTURES/h264_aac.flv
-publish_loop "$FILE" "$URL/s"
-wait_for 20 log_has "publish .*stream=live/s " || log "publisher slow to start"
-play_hashes "$URL/s" "$WORK/healthy.md5"; healthy=$PLAYER_PID
-wait_for 30 at_least 60 "$WORK/healthy.md5" || log "healthy player slow to start"
+start_healthy_player "$URL" "$FILE" 60
 sleep 1
 rss_start=$(rss_kb "$SERVE_PID")
 before=$(packets "$WORK/healthy.md5")
