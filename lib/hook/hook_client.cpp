@@ -1,6 +1,8 @@
 // REST hook client on net::HttpClient: decisions for connect/publish/play, retried status events.
 #include "hook/hook_client.h"
 
+#include <chrono>
+
 #include <event2/event.h>
 
 #include <algorithm>
@@ -124,6 +126,10 @@ net::HttpHeaders HookClient::headers_for(const std::string& body) const {
     return headers;
 }
 
+void HookClient::observe(std::string_view method, std::string_view outcome, double seconds) const {
+    if (config_.observe) config_.observe(method, outcome, seconds);
+}
+
 void HookClient::log(const std::string& line) const {
     if (config_.log) {
         config_.log(line);
@@ -138,10 +144,14 @@ HookClient::Ticket HookClient::authorize(std::string_view method, const json& pa
     std::string name(method);
     auto headers = headers_for(body);
     // The payload is kept for the overwrite rules; the callback owns its copy.
+    const auto started = std::chrono::steady_clock::now();
     return http_.post_json(
         url_for(method), std::move(body), headers, config_.timeout_ms,
-        [this, name, sent = payload, cb = std::move(callback)](net::HttpResult r) {
+        [this, name, started, sent = payload, cb = std::move(callback)](net::HttpResult r) {
             Decision d = decide(config_, name, sent, r);
+            observe(name, d.backend_error ? "error" : d.allowed ? "allowed" : "refused",
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                        .count());
             if (d.backend_error && d.allowed) log(d.reason + " (allowed: rest_on_error is LOG)");
             if (cb) cb(std::move(d));
         });
@@ -171,11 +181,18 @@ std::size_t HookClient::pending_events() const { return events_.size(); }
 
 void HookClient::send_event(Event* ev) {
     ++ev->attempts;
+    const auto started = std::chrono::steady_clock::now();
     ev->in_flight = http_.post_json(
         url_for(ev->method), ev->body, headers_for(ev->body), config_.timeout_ms,
-        [this, ev](net::HttpResult r) {
+        [this, ev, started](net::HttpResult r) {
             ev->in_flight = 0;
-            if (r.error.empty() && r.status >= 200 && r.status < 300) return drop_event(ev);
+            const double took =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            if (r.error.empty() && r.status >= 200 && r.status < 300) {
+                observe(ev->method, "delivered", took);
+                return drop_event(ev);
+            }
+            observe(ev->method, retryable(r) ? "error" : "refused", took);
             std::string why = r.error.empty() ? refusal_reason(r) : one_line(r.error);
             if (!retryable(r)) {
                 log("hook " + ev->method + ": refused (" + why + "), not retried");

@@ -35,6 +35,10 @@ struct HookConfig {
     // Where notify() reports events it gave up on, and Log-mode errors are reported.
     // Empty: net::logger().warn(...).
     std::function<void(const std::string&)> log;
+    // Called when a request ends (not when cancelled): its method, its outcome ("allowed",
+    // "refused", "error" for decisions; "delivered", "refused", "error" for each attempt of an
+    // event) and how long it took. For metrics; may be empty.
+    std::function<void(std::string_view method, std::string_view outcome, double seconds)> observe;
 };
 
 struct Decision {
@@ -93,6 +97,7 @@ private:
     void drop_event(Event* ev);
     static void on_retry_timer(evutil_socket_t fd, short what, void* arg);
     void log(const std::string& line) const;
+    void observe(std::string_view method, std::string_view outcome, double seconds) const;
 
     event_base* base_;
     HookConfig config_;

@@ -1,6 +1,8 @@
 // Building the probe report and rendering it as text; see report.h.
 #include "probe/report.h"
 
+#include "media/description_json.h"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -24,28 +26,6 @@ double round_to(double v, double step) {
 json since(const SessionTimes& t, const std::optional<std::uint64_t>& at) {
     if (!at) return nullptr;
     return *at - t.start;
-}
-
-json video_json(const media::VideoDescription& v) {
-    json j;
-    j["codec"] = v.codec;
-    if (!v.profile.empty()) j["profile"] = v.profile;
-    if (v.level) j["level"] = v.level;
-    if (v.width) {
-        j["width"] = v.width;
-        j["height"] = v.height;
-    }
-    if (v.frame_rate > 0) j["frame_rate"] = round_to(v.frame_rate, 0.001);
-    return j;
-}
-
-json audio_json(const media::AudioDescription& a) {
-    json j;
-    j["codec"] = a.codec;
-    if (!a.profile.empty()) j["object_type"] = a.profile;
-    if (a.sample_rate) j["sample_rate"] = a.sample_rate;
-    if (a.channels) j["channels"] = a.channels;
-    return j;
 }
 
 json track_json(const TrackTiming& t, bool video) {
@@ -117,6 +97,7 @@ json report_json(const ClientSession& s, const StreamAnalyzer& a, const ReportCo
     }
     server["chunk_size"] = s.server_chunk_size();
     r["server"] = server;
+    r["bytes_received"] = s.bytes_received();  // from the socket, as the server counts bytes_out
     if (ca.received)
         r["connect_answer"] = {{"properties", rtmp::amf::to_json(ca.properties)},
                                {"information", rtmp::amf::to_json(ca.information)}};
@@ -143,8 +124,8 @@ json report_json(const ClientSession& s, const StreamAnalyzer& a, const ReportCo
     r["timing"] = timing;
     if (s.config().mode == Mode::Play) {
         r["metadata"] = a.metadata() ? rtmp::amf::to_json(*a.metadata()) : json(nullptr);
-        r["video"] = a.video() ? video_json(*a.video()) : json(nullptr);
-        r["audio"] = a.audio() ? audio_json(*a.audio()) : json(nullptr);
+        r["video"] = a.video() ? media::video_json(*a.video()) : json(nullptr);
+        r["audio"] = a.audio() ? media::audio_json(*a.audio()) : json(nullptr);
         r["first_media"] = a.first_media();
         if (c.measure_from_ms) r["measurement"] = measurement_json(a, c);
     }

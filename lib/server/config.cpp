@@ -18,6 +18,20 @@ std::vector<Setting> settings_of(Config& c) {
     return {
         {"listen", "address to listen on, ADDR:PORT or [V6ADDR]:PORT; repeatable", &c.listen, {},
          false, "ADDRESS"},
+        {"http_listen",
+         "address of the HTTP API, /metrics and the status page, ADDR:PORT or [V6ADDR]:PORT; "
+         "repeatable; an empty value turns HTTP off. When the default address cannot be bound "
+         "(another rtmp-serve has it), the server logs a warning and serves RTMP without HTTP; "
+         "an address given otherwise must be bound",
+         &c.http_listen, {}, false, "ADDRESS"},
+        {"api_token",
+         "Bearer token the HTTP API and /metrics require (Authorization: Bearer TOKEN); empty: "
+         "only loopback peers, with a loopback Host header, are served. Never logged or shown",
+         &c.api_token, {}},
+        {"metrics_max_streams",
+         "streams that get their own series in /metrics (by app and name); beyond that many only "
+         "the totals are given, so that a scrape stays bounded",
+         &c.metrics_max_streams, {}},
         {"log_level", "least severe log level printed", &c.log_level,
          {"debug", "info", "warn", "error"}},
         {"log_format", "log line format on stderr", &c.log_format, {"human", "json"}},
@@ -271,6 +285,13 @@ std::optional<ConfigError> validate(Config& config) {
     for (const auto& a : config.listen)
         if (!net::parse_listen_address(a))
             return ConfigError{ConfigErrc::BadValue, "listen: '" + a + "' is not ADDR:PORT"};
+    // An empty value turns HTTP off: `--http-listen ""` alone, or beside other addresses.
+    std::erase(config.http_listen, std::string());
+    for (const auto& a : config.http_listen)
+        if (!net::parse_listen_address(a))
+            return ConfigError{ConfigErrc::BadValue, "http_listen: '" + a + "' is not ADDR:PORT"};
+    if (config.metrics_max_streams < 0)
+        return ConfigError{ConfigErrc::BadValue, "metrics_max_streams: must be 0 or positive"};
     if (config.chunk_size < 128 || config.chunk_size > 0xFFFFFF)
         return ConfigError{ConfigErrc::BadValue, "chunk_size: must be 128..16777215"};
     if (config.max_message_size < 1024 || config.max_message_size > 0xFFFFFF + 1)

@@ -18,6 +18,9 @@ namespace server {
 
 struct Config {
     std::vector<std::string> listen = {"0.0.0.0:1935"};
+    std::vector<std::string> http_listen = {"127.0.0.1:8935"};
+    std::string api_token = "";
+    int metrics_max_streams = 100;
     std::string log_level = "info";
     std::string log_format = "human";
     int max_connections = 10000;

@@ -29,6 +29,10 @@ Server::Server(event_base* base, Config config)
     accept_resume_ = evtimer_new(base_, &Server::on_accept_resume, this);
     memory_sampler_ = event_new(base_, -1, EV_PERSIST, &Server::on_memory_sample, this);
     trim_ = evtimer_new(base_, &Server::on_trim, this);
+    bitrate_sampler_ = event_new(base_, -1, EV_PERSIST, &Server::on_bitrate_sample, this);
+    timeval every = net::to_timeval(BitrateHistory::kIntervalMs);
+    event_add(bitrate_sampler_, &every);
+    started_at_ms_ = now_ms();
     apply_admission_limits();
     make_hook_client();
 }
@@ -65,6 +69,9 @@ void Server::make_hook_client() {
     hc.event_retries = config_->rest_event_retries;
     hc.max_pending_events = std::size_t(config_->rest_event_queue_max);
     hc.log = [](const std::string& line) { net::logger().warn("hook", {{"detail", line}}); };
+    hc.observe = [this](std::string_view method, std::string_view outcome, double seconds) {
+        stats_.hooks[std::string(method)].observe(outcome, seconds);
+    };
     hooks_ = std::make_unique<hook::HookClient>(base_, std::move(hc));
     net::logger().info("REST hooks enabled", {{"url", config_->rest_hook_url}});
 }
@@ -81,6 +88,7 @@ Server::~Server() {
     if (accept_resume_) event_free(accept_resume_);
     if (memory_sampler_) event_free(memory_sampler_);
     if (trim_) event_free(trim_);
+    if (bitrate_sampler_) event_free(bitrate_sampler_);
     if (grace_) event_free(grace_);
 }
 
@@ -114,13 +122,16 @@ bool Server::start(std::string& error) {
         }
         evconnlistener_set_error_cb(l, &Server::on_accept_error);
         listeners_.push_back(l);
+        listening_on_.push_back(text);
         net::logger().info("listening", {{"address", text}});
     }
     return true;
 }
 
-void Server::refuse(evutil_socket_t fd, const std::string& peer, const std::string& reason) {
+void Server::refuse(evutil_socket_t fd, const std::string& peer, std::string_view label,
+                    const std::string& reason) {
     evutil_closesocket(fd);
+    ServerStats::count(stats_.connections_refused, label);
     // One line per refusal, but at most 20 a second: a flood is summarised in the next line.
     const long long now = now_ms();
     if (now - refusal_window_ms_ >= 1000) {
@@ -160,11 +171,12 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
     Server* s = this;
     std::string peer = net::format_address(addr);
     if (s->stopping_ || s->sessions_.size() >= std::size_t(s->config_->max_connections)) {
-        s->refuse(fd, peer, s->stopping_ ? "server stopping" : "max_connections reached");
+        s->refuse(fd, peer, s->stopping_ ? "stopping" : "max_connections",
+                  s->stopping_ ? "server stopping" : "max_connections reached");
         return;
     }
     if (!s->budget_.admit_new()) {
-        s->refuse(fd, peer, "max_memory: " + std::to_string(s->budget_.total()) +
+        s->refuse(fd, peer, "max_memory", "max_memory: " + std::to_string(s->budget_.total()) +
                                 " bytes buffered, new connections wait below " +
                                 std::to_string(s->budget_.refuse_threshold()));
         return;
@@ -172,7 +184,10 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
     std::string key = admission_key(addr);
     const Admission::Verdict verdict = s->admission_.admit(key, s->now_ms());
     if (verdict != Admission::Verdict::Admit) {
-        s->refuse(fd, peer, to_string(verdict));
+        s->refuse(fd, peer,
+                  verdict == Admission::Verdict::TooMany ? "max_connections_per_ip"
+                                                                      : "max_connection_rate_per_ip",
+                  to_string(verdict));
         return;
     }
     sockaddr_storage local{};
@@ -188,6 +203,7 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
         s->admission_.release(key, s->now_ms());
         return;
     }
+    ++s->stats_.connections_accepted;
     auto session = std::make_unique<Session>(*s, s->config_, s->next_session_id_++, bev, peer,
                                              local_text);
     Session* raw = session.get();
@@ -285,8 +301,78 @@ Stream& Server::stream(const std::string& app, const std::string& name) {
                  .emplace(key, std::make_unique<Stream>(app, name, std::uint32_t(config_->chunk_size),
                                                         gop))
                  .first;
+        it->second->sample_bitrate(now_ms());  // the history's starting point
     }
     return *it->second;
+}
+
+void Server::on_bitrate_sample(evutil_socket_t, short, void* self) {
+    auto* s = static_cast<Server*>(self);
+    const long long now = s->now_ms();
+    for (auto& [key, stream] : s->streams_) stream->sample_bitrate(now);
+}
+
+std::vector<const Session*> Server::sessions_by_id() const {
+    std::vector<const Session*> all;
+    all.reserve(sessions_.size());
+    for (const auto& [raw, owned] : sessions_) all.push_back(raw);
+    std::sort(all.begin(), all.end(),
+              [](const Session* a, const Session* b) { return a->id() < b->id(); });
+    return all;
+}
+
+const Session* Server::find_session(std::uint64_t id) const {
+    for (const auto& [raw, owned] : sessions_)
+        if (raw->id() == id) return raw;
+    return nullptr;
+}
+
+const Session* Server::publisher_session(const Stream& stream) const {
+    auto it = publishers_.find(&stream);
+    return it == publishers_.end() ? nullptr : it->second;
+}
+
+SessionTotals Server::totals() const {
+    SessionTotals t = stats_.ended;
+    for (const auto& [raw, owned] : sessions_) t += raw->totals();
+    return t;
+}
+
+std::uint64_t Server::stream_dropped_too_large() const {
+    std::uint64_t n = stats_.stream_dropped_too_large;
+    for (const auto& [key, stream] : streams_) n += stream->dropped_unencodable();
+    return n;
+}
+
+std::size_t Server::buffered_bytes() const {
+    std::size_t n = net::SharedBytes::live_bytes();
+    for (const auto& [key, stream] : streams_) n += stream->gop_cache_bytes();
+    for (const auto& [raw, owned] : sessions_) n += raw->private_bytes();
+    return n;
+}
+
+bool Server::close_session(std::uint64_t id) {
+    for (auto& [raw, owned] : sessions_) {
+        if (raw->id() != id) continue;
+        raw->close_by_operator();
+        return true;
+    }
+    return false;
+}
+
+bool Server::end_publication(const StreamKey& key) {
+    auto it = streams_.find(key);
+    if (it == streams_.end()) return false;
+    Session* publisher = publisher_of(*it->second);
+    if (!publisher) return false;
+    publisher->close_by_operator();
+    // The stream may be gone (nobody played it); if not, its players are told now.
+    it = streams_.find(key);
+    if (it != streams_.end() && !it->second->has_publisher()) {
+        cancel_unpublish_timer(*it->second);
+        it->second->notify_unpublished();
+    }
+    return true;
 }
 
 Stream* Server::find_stream(const std::string& app, const std::string& name) {
@@ -296,6 +382,7 @@ Stream* Server::find_stream(const std::string& app, const std::string& name) {
 
 void Server::release_if_idle(Stream& stream) {
     if (!stream.idle()) return;
+    stats_.stream_dropped_too_large += stream.dropped_unencodable();
     cancel_unpublish_timer(stream);
     publishers_.erase(&stream);
     streams_.erase(stream.id());

@@ -15,6 +15,7 @@
 #include "server/admission.h"
 #include "server/config.h"
 #include "server/memory_budget.h"
+#include "server/server_stats.h"
 #include "server/stream.h"
 
 namespace server {
@@ -57,6 +58,30 @@ public:
 
     std::size_t session_count() const { return sessions_.size(); }
 
+    // What the HTTP API and metrics read (lib/http): sessions by id, streams, totals.
+    std::vector<const Session*> sessions_by_id() const;
+    const Session* find_session(std::uint64_t id) const;
+    const std::map<StreamKey, std::unique_ptr<Stream>>& streams() const { return streams_; }
+    const Session* publisher_session(const Stream& stream) const;
+    ServerStats& stats() { return stats_; }
+    const ServerStats& stats() const { return stats_; }
+    // Ended sessions' totals plus the live sessions' so far: counters that never go back.
+    SessionTotals totals() const;
+    std::uint64_t stream_dropped_too_large() const;
+    // Bytes buffered now, as max_memory counts them (computed when asked).
+    std::size_t buffered_bytes() const;
+    long long started_at_ms() const { return started_at_ms_; }
+    const std::vector<std::string>& listening_on() const { return listening_on_; }
+    bool stopping() const { return stopping_; }
+    // A session's destructor hands over its totals.
+    void session_ended(const SessionTotals& totals) { stats_.ended += totals; }
+
+    // The API's actions. false when there is no such session / no publisher.
+    bool close_session(std::uint64_t id);
+    // Ends a publication at once: the publisher is told and closed, the players are told now
+    // (no unpublish_notify_delay).
+    bool end_publication(const StreamKey& key);
+
     // The REST hook client, or nullptr when rest_hook_url is empty.
     hook::HookClient* hooks() const { return hooks_.get(); }
     const std::string& node_id() const { return node_id_; }
@@ -75,7 +100,9 @@ private:
     long long accept_error_logged_ms_ = -1000000;
     std::uint64_t accept_errors_ = 0;
     // Refuses a connection at accept with one log line.
-    void refuse(evutil_socket_t fd, const std::string& peer, const std::string& reason);
+    // `label` names the reason in /metrics (a fixed word), `reason` in the log.
+    void refuse(evutil_socket_t fd, const std::string& peer, std::string_view label,
+                const std::string& reason);
     long long refusal_window_ms_ = -1000000;
     int refusals_logged_ = 0;
     std::uint64_t refusals_unlogged_ = 0;
@@ -112,6 +139,12 @@ private:
     };
     std::map<StreamKey, std::unique_ptr<UnpublishTimer>> unpublish_timers_;
     static void unpublish_timer_fired(UnpublishTimer* t);
+
+    static void on_bitrate_sample(evutil_socket_t, short, void* self);
+    event* bitrate_sampler_ = nullptr;
+    ServerStats stats_;
+    long long started_at_ms_ = 0;
+    std::vector<std::string> listening_on_;
 
     event_base* base_;
     std::shared_ptr<const Config> config_;

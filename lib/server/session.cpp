@@ -14,6 +14,7 @@
 #include "net/timeval.h"
 #include "rtmp/command_replies.h"
 #include "server/server.h"
+#include "server/server_stats.h"
 
 namespace server {
 
@@ -37,6 +38,7 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
     : server_(server),
       config_(std::move(config)),
       id_(id),
+      since_ms_(server.now_ms()),
       bev_(bev),
       out_(bufferevent_get_output(bev)),
       peer_(std::move(peer)),
@@ -65,6 +67,7 @@ Session::~Session() {
     // flag says (a direct flush() once cleared it while the server still held the request).
     server_.forget_flush(this);
     try {
+        server_.session_ended(totals());
         if (hook_ticket_ && hook_client_) hook_client_->cancel(hook_ticket_);
         stop_publishing();
         stop_playing();
@@ -92,6 +95,8 @@ void Session::on_timer(evutil_socket_t, short, void* self) {
     s->guarded("timer", [s] {
         switch (s->timer_purpose_) {
             case TimerPurpose::Handshake:
+                ServerStats::count(s->server_.stats().handshake_failures,
+                                   s->handshake_.done() ? "no_connect" : "timeout");
                 s->close("no handshake and connect within handshake_timeout", true);
                 break;
             case TimerPurpose::Idle:
@@ -164,11 +169,17 @@ void Session::read_input() {
             auto r = handshake_.feed(data, out);
             if (!r) {
                 evbuffer_drain(in, data.size());
+                ServerStats::count(server_.stats().handshake_failures,
+                                   r.error().code == rtmp::HandshakeErrc::BadVersion
+                                       ? "bad_version"
+                                       : "bad_digest");
                 close(std::string("handshake failed: ") + rtmp::to_string(r.error().code), true);
                 return;
             }
             used = *r;
+            totals_.bytes_in += used;
             if (!out.empty()) {
+                queued_total_ += out.size();
                 bufferevent_write(bev_, out.data(), out.size());
                 control_out_.appended(out.size(), true);
             }
@@ -178,6 +189,7 @@ void Session::read_input() {
             });
             if (!r) {
                 evbuffer_drain(in, data.size());
+                count_command_failure("protocol_error");
                 close(std::string("protocol error: ") +
                           std::string(rtmp::chunk_errc_name(r.error().code)) + ": " +
                           r.error().message,
@@ -185,6 +197,7 @@ void Session::read_input() {
                 return;
             }
             used = *r;
+            totals_.bytes_in += used;
             if (auto seq = ack_.on_received(used))
                 send_control(rtmp::MessageType::Acknowledgement, rtmp::acknowledgement_payload(*seq));
         }
@@ -208,6 +221,8 @@ void Session::send(std::uint32_t csid, std::uint8_t type, std::uint32_t stream_i
         return;
     }
     bufferevent_write(bev_, scratch_.data(), scratch_.size());
+    queued_total_ += scratch_.size();
+    ++totals_.messages_out;
     if (player_output_) ledger_.appended(scratch_.size(), false);
     control_out_.appended(scratch_.size(), true);
     queue_.queued_other(scratch_.size());
@@ -255,6 +270,7 @@ bool Session::within_message_rates(std::uint8_t type) {
         case T::CommandAmf0:
         case T::CommandAmf3:
             if (command_rate_.take(now)) return true;
+            count_command_failure("command_rate");
             close("over max_command_rate (" + std::to_string(config_->max_command_rate) +
                       " commands per second)",
                   true);
@@ -266,6 +282,7 @@ bool Session::within_message_rates(std::uint8_t type) {
         case T::SetPeerBandwidth:
         case T::UserControl:
             if (control_rate_.take(now)) return true;
+            count_command_failure("control_rate");
             close("over max_control_rate (" + std::to_string(config_->max_control_rate) +
                       " control messages per second)",
                   true);
@@ -361,6 +378,64 @@ void Session::shut_down() {
                         "Server is shutting down.");
         }
         close_after_flush("server shutting down", false);
+    });
+}
+
+void Session::count_command_failure(std::string_view reason) {
+    ServerStats::count(server_.stats().command_failures, reason);
+}
+
+SessionTotals Session::totals() const {
+    SessionTotals t = totals_;
+    const std::size_t unsent = evbuffer_get_length(out_);
+    t.bytes_out = queued_total_ >= unsent ? queued_total_ - unsent : 0;
+    t.dropped_slow_player = queue_.dropped_messages();
+    t.dropped_too_large = dropped_unencodable_;
+    t.dropped_too_short = short_media_dropped_;
+    t.dropped_big_metadata = big_metadata_dropped_;
+    return t;
+}
+
+SessionRole Session::role() const {
+    if (stopped()) return SessionRole::Closing;
+    if (publishing_) return SessionRole::Publisher;
+    if (playing_) return SessionRole::Player;
+    return connected_ ? SessionRole::Connected : SessionRole::Handshake;
+}
+
+SessionReport Session::report() const {
+    SessionReport r;
+    r.id = id_;
+    r.peer = peer_;
+    r.role = role();
+    r.app = app_;
+    if (publishing_) r.stream = publishing_->id();
+    else if (playing_) r.stream = playing_->id();
+    r.connect_params = connect_url_.connect_params;
+    if (publishing_) r.stream_params = publish_params_;
+    else if (playing_) r.stream_params = play_params_;
+    r.flash_ver = flash_ver_;
+    r.tc_url = tc_url_;
+    r.totals = totals();
+    r.output_queued = evbuffer_get_length(out_);
+    r.messages_dropped = r.totals.dropped_slow_player + r.totals.dropped_too_large;
+    r.since_ms = since_ms_;
+    return r;
+}
+
+void Session::close_by_operator() {
+    guarded("closed by the operator", [this] {
+        if (stopped()) return;
+        if (playing_) {
+            send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
+            send_status(play_stream_id_, "status", rtmp::status::kPlayStop,
+                        "Closed by the server's operator.");
+        }
+        if (publishing_) {
+            send_status(publish_stream_id_, "status", rtmp::status::kUnpublishSuccess,
+                        "Unpublished by the server's operator.");
+        }
+        close_after_flush("closed by the operator (HTTP API)", false);
     });
 }
 

@@ -25,6 +25,7 @@
 #include "server/control_output.h"
 #include "server/player_queue.h"
 #include "server/rate_limit.h"
+#include "server/session_report.h"
 #include "server/stream.h"
 #include "url/rtmp_url.h"
 
@@ -62,6 +63,15 @@ public:
     std::size_t private_bytes() const;
     // The server is over max_memory and this session holds the most private bytes.
     void close_for_memory(std::size_t limit);
+
+    // The API: what this session is and has done; its totals so far.
+    SessionReport report() const;
+    SessionRole role() const;
+    SessionTotals totals() const;
+    const Stream* playing_stream() const { return playing_; }
+    // DELETE /api/v1/sessions/{id}: a player gets StreamEOF and NetStream.Play.Stop, a
+    // publisher NetStream.Unpublish.Success, then the session closes once that is sent.
+    void close_by_operator();
 
 private:
     static void on_read(bufferevent*, void* self);
@@ -168,6 +178,12 @@ private:
     Server& server_;
     std::shared_ptr<const Config> config_;
     std::uint64_t id_;
+    long long since_ms_;
+    SessionTotals totals_;           // bytes and messages in; the rest is derived in totals()
+    std::uint64_t queued_total_ = 0; // bytes ever appended to out_ (sent = this - unsent)
+    std::string flash_ver_;
+    // Counts a failure of the peer's for /metrics (`reason`: one of the server's fixed words).
+    void count_command_failure(std::string_view reason);
     bufferevent* bev_;
     evbuffer* out_;  // bev_'s output, looked up once: the fan-out touches it per message
     event* timer_ = nullptr;

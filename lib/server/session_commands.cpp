@@ -19,11 +19,13 @@ bool is_true(const std::string* v) { return v && (*v == "true" || *v == "1" || *
 
 void Session::handle_message(rtmp::Message&& m) {
     using T = rtmp::MessageType;
+    ++totals_.messages_in;
     if (!within_message_rates(m.type)) return;
     if (awaiting_hook_) {
         // A hook decides on an earlier command: the messages already decoded with it wait their
         // turn (reading stops meanwhile, so these are few). Bounded all the same.
         if (pending_.size() >= 256) {
+            count_command_failure("pending_overflow");
             close("too many messages while a hook decision was pending", true);
             return;
         }
@@ -45,6 +47,7 @@ void Session::handle_message(rtmp::Message&& m) {
         case T::CommandAmf3: {
             auto cmd = rtmp::decode_command(m.payload, m.type == std::uint8_t(T::CommandAmf3));
             if (!cmd) {
+                count_command_failure("malformed_command");
                 close(std::string("bad command message: ") + rtmp::to_string(cmd.error().code) +
                           (cmd.error().message.empty() ? "" : ": " + cmd.error().message),
                       true);
@@ -83,6 +86,7 @@ void Session::handle_command(const rtmp::Command& cmd, std::uint32_t stream_id) 
     if (name == "connect") return handle_connect(cmd);
     if (!connected_) {
         // The name is quoted short: the reason must survive the log's cap on a value.
+        count_command_failure("before_connect");
         close("command '" + util::shorten(name, 64) + "' before connect", true);
         return;
     }
@@ -136,12 +140,14 @@ void Session::handle_connect(const rtmp::Command& cmd) {
         // As nginx-rtmp ("connect: duplicate connection"): refused, and the session ends. The
         // client is told why; what it already sent stays valid until its bytes are out.
         send_command(0, rtmp::connect_rejected(cmd.transaction_id, "Already connected."));
+        count_command_failure("already_connected");
         close_after_flush("second connect on one connection", true);
         return;
     }
     auto params = rtmp::read_connect(cmd);
     if (!params) {
         send_command(0, rtmp::connect_rejected(cmd.transaction_id, "Malformed connect command."));
+        count_command_failure("malformed_connect");
         close_after_flush(std::string("bad connect: ") + params.error().message, true);
         return;
     }
@@ -152,12 +158,14 @@ void Session::handle_connect(const rtmp::Command& cmd) {
         std::string why = "bad app or tcUrl (" + std::string(url::errc_name(parsed.error().code)) +
                           ")";
         send_command(0, rtmp::connect_rejected(cmd.transaction_id, why));
+        count_command_failure("bad_app");
         close_after_flush("connect rejected: " + why, true);
         return;
     }
     connect_url_ = *parsed;
     app_ = parsed->app;
     tc_url_ = params->tc_url;
+    flash_ver_ = params->flash_ver;
     app_field_ = params->app;
     object_encoding_ = params->object_encoding;
     timer_purpose_ = TimerPurpose::None;
@@ -183,6 +191,7 @@ void Session::handle_connect(const rtmp::Command& cmd) {
                   send_command(0, rtmp::connect_rejected(txn, d.client_reason.empty()
                                                                    ? "Connection refused."
                                                                    : d.client_reason));
+                  count_command_failure("connect_refused");
                   close_after_flush("connect refused by hook: " + d.reason, false);
               });
 }
@@ -224,12 +233,14 @@ void Session::handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id) 
     url::RtmpUrl where;
     if (!params || !split_stream_name(params->name, where)) {
         send_status(stream_id, "error", rtmp::status::kPublishBadName, "Bad stream name.");
+        count_command_failure("bad_stream_name");
         close_after_flush("publish refused: bad stream name", true);
         return;
     }
     if (publishing_ || playing_) {
         send_status(stream_id, "error", rtmp::status::kPublishBadName,
                     "This connection already publishes or plays a stream.");
+        count_command_failure("session_busy");
         close_after_flush("publish refused: session busy", true);
         return;
     }
@@ -238,6 +249,7 @@ void Session::handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id) 
     auto refuse = [this, stream_id](const std::string& told, const std::string& logged) {
         send_status(stream_id, "error", rtmp::status::kPublishDenied,
                     told.empty() ? "Publishing refused." : told);
+        count_command_failure("publish_refused");
         close_after_flush("publish refused by hook: " + logged, false);
     };
     authorize_deferred_connect(where, [this, where, stream_id, type, refuse] {
@@ -264,6 +276,7 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
         } else {
             send_status(stream_id, "error", rtmp::status::kPublishBadName,
                         "Stream " + where.stream + " is already being published.");
+            count_command_failure("already_published");
             close_after_flush("publish refused: " + existing->key() + " already published", true);
             return;
         }
@@ -276,6 +289,7 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
     publish_params_ = where.stream_params;
     publishing_event_sent_ = false;
     stream.start_publishing(this);
+    stream.set_published_since(server_.now_ms());
     server_.set_publisher(stream, this);
     send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
     // Descriptions name the stream as the client did: a backend's overwritten name is internal.
@@ -299,23 +313,27 @@ void Session::handle_play(const rtmp::Command& cmd, std::uint32_t stream_id) {
     if (!config_->rtmp_server_enabled) {
         send_status(stream_id, "error", "NetStream.Play.Failed",
                     "Playback over RTMP is disabled on this server (rtmp_server_enabled: false).");
+        count_command_failure("play_disabled");
         close_after_flush("play refused: rtmp_server_enabled is false", false);
         return;
     }
     if (!params || !split_stream_name(params->name, where)) {
         send_status(stream_id, "error", rtmp::status::kPlayStreamNotFound, "Bad stream name.");
+        count_command_failure("bad_stream_name");
         close_after_flush("play refused: bad stream name", true);
         return;
     }
     if (publishing_ || playing_) {
         send_status(stream_id, "error", "NetStream.Play.Failed",
                     "This connection already publishes or plays a stream.");
+        count_command_failure("session_busy");
         close_after_flush("play refused: session busy", true);
         return;
     }
     auto refuse = [this, stream_id](const std::string& told, const std::string& logged) {
         send_status(stream_id, "error", "NetStream.Play.Failed",
                     told.empty() ? "Playing refused." : told);
+        count_command_failure("play_refused");
         close_after_flush("play refused by hook: " + logged, false);
     };
     authorize_deferred_connect(where, [this, where, stream_id, refuse] {

@@ -128,6 +128,8 @@ void Session::write_on_own_stream_id(const MediaMessage& m) {
 }
 
 void Session::note_media_queued(const MediaMessage& m, std::size_t bytes) {
+    queued_total_ += bytes;
+    ++totals_.messages_out;
     control_out_.appended(bytes, false);
     if (m.is_header()) queue_.queued_header(bytes, m);
     else queue_.queued(bytes, m.timestamp);

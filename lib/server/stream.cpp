@@ -38,7 +38,18 @@ void Stream::start_publishing(const void* owner) {
     for (Player* p : snapshot) p->on_publish_start(*this, resumed);
 }
 
-void Stream::stop_publishing() { publisher_ = nullptr; }
+void Stream::stop_publishing() {
+    publisher_ = nullptr;
+    published_since_ms_ = 0;
+}
+
+GopStats Stream::gop_stats() const {
+    GopStats g;
+    g.messages = gop_.size();
+    g.bytes = gop_bytes_;
+    if (!gop_.empty()) g.duration_ms = gop_.back()->timestamp - gop_.front()->timestamp;
+    return g;
+}
 
 void Stream::notify_unpublished() {
     if (publisher_ || players_told_stop_) return;

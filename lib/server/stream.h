@@ -10,6 +10,7 @@
 
 #include "media/audio.h"
 #include "media/video.h"
+#include "server/bitrate_history.h"
 #include "server/media_message.h"
 #include "server/stream_key.h"
 #include "server/timestamp_normalizer.h"
@@ -58,6 +59,13 @@ struct StreamInfo {
     int kbps(std::uint64_t bytes) const;
 };
 
+// What the GOP cache holds now: what a joining player is sent before live media.
+struct GopStats {
+    std::size_t messages = 0;
+    std::size_t bytes = 0;       // held: each payload and its chunked copy
+    std::uint32_t duration_ms = 0;  // from its keyframe to its latest message
+};
+
 class Stream {
 public:
     Stream(std::string app, std::string name, std::uint32_t chunk_size, GopLimits gop)
@@ -102,6 +110,15 @@ public:
     void note_metadata_frame_rate(double fps) { info_.metadata_frame_rate = fps; }
     // Messages dropped because they cannot be encoded (over 16 MiB - 1 bytes).
     std::uint64_t dropped_unencodable() const { return dropped_unencodable_; }
+    GopStats gop_stats() const;
+    // Timestamp discontinuities the normaliser smoothed over (new publishers, jumps).
+    std::uint64_t discontinuities() const { return timestamps_.discontinuities(); }
+    // The server samples bytes in every BitrateHistory::kIntervalMs.
+    void sample_bitrate(long long now_ms) { bitrate_.sample(now_ms, info_.bytes_in); }
+    const BitrateHistory& bitrate_history() const { return bitrate_; }
+    // When the current publisher started, ms since the epoch (0 without one).
+    long long published_since_ms() const { return published_since_ms_; }
+    void set_published_since(long long ms) { published_since_ms_ = ms; }
 
 private:
     void cache(const MediaPtr& m);
@@ -125,6 +142,8 @@ private:
     std::optional<media::AacConfig> aac_config_;
     std::uint64_t dropped_unencodable_ = 0;
     std::uint64_t refused_ = 0;  // too-short media from the publisher
+    BitrateHistory bitrate_;
+    long long published_since_ms_ = 0;
 };
 
 }  // namespace server

@@ -17,6 +17,7 @@ std::uint32_t TimestampNormalizer::normalize(std::uint32_t in, Track track) {
     if (started_ && (rebase_next_ || out < max_out_ - kBackTolerance ||
                      out > max_out_ + kForwardJump)) {
         offset_ = max_out_ + 1 - in64;
+        ++discontinuities_;
         out = max_out_ + 1;
     }
     rebase_next_ = false;

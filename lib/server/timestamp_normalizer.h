@@ -21,11 +21,15 @@ public:
 
     std::uint32_t normalize(std::uint32_t in, Track track);
 
+    // Times the offset changed (a new publisher, a jump back or far forward).
+    std::uint64_t discontinuities() const { return discontinuities_; }
+
     static constexpr std::int64_t kBackTolerance = 1000;
     static constexpr std::int64_t kForwardJump = 60000;
 
 private:
     bool started_ = false;
+    std::uint64_t discontinuities_ = 0;
     bool rebase_next_ = false;
     std::uint32_t last_in_ = 0;
     std::int64_t last_in64_ = 0;

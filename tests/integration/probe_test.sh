@@ -33,7 +33,7 @@ if a and fa:
     if a["codec"] != fa["codec_name"]: bad.append(f"audio codec {a['codec']} vs {fa['codec_name']}")
     if str(a.get("sample_rate")) != str(fa.get("sample_rate")): bad.append("sample rate")
     if a.get("channels") != fa.get("channels"): bad.append("channels")
-    if fa.get("profile") and a.get("object_type") != fa["profile"]: bad.append("aac profile")
+    if fa.get("profile") and a.get("profile") != fa["profile"]: bad.append("aac profile")
 if r.get("result") != "ok": bad.append("result " + str(r.get("result")))
 for b in bad: print("mismatch:", b, file=sys.stderr)
 sys.exit(1 if bad else 0)
