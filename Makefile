@@ -27,7 +27,8 @@ CXXFLAGS_ALL = -std=c++20 $(WARN) $(OPT) -Ilib $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS
 LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
 LIB_SRCS := $(sort $(wildcard lib/*/*.cpp))
-LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o)
+# The status page (lib/http/status_page.html) is compiled in as a string.
+LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/status_page_html.o
 LIB_A := $(BUILD)/lib/librtmpkit.a
 TOOL_BINS := $(TOOLS:%=$(BUILD)/bin/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.cpp))
@@ -51,6 +52,16 @@ deps:
 	@scripts/deps.sh
 
 $(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/gen/status_page_html.cpp: lib/http/status_page.html
+	@mkdir -p $(@D)
+	@if grep -q ')rtmpkit"' $<; then echo "$<: holds the raw string delimiter" >&2; exit 1; fi
+	{ echo '// Generated from $< by the Makefile.'; echo 'namespace http {'; \
+	  echo 'extern const char kStatusPageHtml[] = R"rtmpkit('; cat $<; \
+	  echo ')rtmpkit";'; echo '}'; } > $@
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
 

@@ -16,6 +16,10 @@ packages=(
   # pgrep/ps (procps), ss (iproute2), runuser/taskset/setsid (util-linux), zsh and groff
   # (completion and man page checks), git (bench snapshot, make format)
   curl openssl python3 jq procps iproute2 util-linux zsh groff-base git
+  # the HTTP side's tests: promtool (metrics format; on a host booted with systemd the package
+  # also starts a Prometheus server on :9090, `systemctl disable --now prometheus` if unwanted),
+  # headless Chromium and a font (the status page and its screenshot)
+  prometheus chromium fonts-dejavu-core
   # make format, make lint, tests/bench/profile.sh
   clang-format clang-tidy linux-perf
 )

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "http/http_listener.h"
 #include "net/log.h"
 #include "serve.h"
 #include "server/server.h"
@@ -131,8 +132,12 @@ int main(int argc, char** argv) {
     int rc = kExitOk;
     {
         server::Server srv(base, loaded.config);
+        http::HttpListener http_side(base, srv);
+        // The default HTTP address is a convenience: a second rtmp-serve on one machine (other
+        // RTMP ports) still starts, without HTTP. An address the operator chose must be bound.
+        const bool http_optional = loaded.config.http_listen == server::Config{}.http_listen;
         std::string error;
-        if (!srv.start(error)) {
+        if (!srv.start(error) || !http_side.start(loaded.config.http_listen, http_optional, error)) {
             std::cerr << "rtmp-serve: " << error << "\n";
             rc = kExitRuntime;
         } else {

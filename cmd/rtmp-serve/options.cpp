@@ -80,6 +80,20 @@ cli::DocInfo doc_info() {
         "stream name. With rest_hook_secret each request carries X-Rtmpkit-Signature: "
         "sha256=<hex HMAC-SHA256 of the body>. A slow backend delays only the session waiting "
         "on it.",
+        "HTTP (http_listen, default 127.0.0.1:8935; an empty value turns it off): GET /healthz "
+        "(200 while serving), a live status page at /, GET /metrics (Prometheus text format, "
+        "names prefixed rtmpkit_; per-stream series for at most metrics_max_streams streams) and "
+        "a JSON API under /api/v1/: server (version, uptime, listeners, connections by role, "
+        "memory, bounds), streams and streams/APP/NAME (publisher, codecs, bitrate over 10 s, "
+        "bytes, players, GOP cache, a bitrate history), sessions (paged: page, items_per_page) "
+        "and sessions/ID (the session= numbers of the log). DELETE sessions/ID closes a session "
+        "as its client understands (a player gets StreamEOF and NetStream.Play.Stop, a publisher "
+        "NetStream.Unpublish.Success); DELETE streams/APP/NAME ends a publication and tells its "
+        "players at once. APP and NAME are one percent-encoded path segment each (an app a/b is "
+        "a%2Fb). With api_token set, /api/ and /metrics need Authorization: Bearer TOKEN (401 "
+        "and a log line otherwise); without it, only loopback peers whose Host header names a "
+        "loopback address are served. A foreign Origin is refused (403): there is no CORS. "
+        "Errors are JSON {\"error\": {\"status\", \"reason\"}}. See docs/http-api.md.",
         "Logs go to standard error, one line per event, human-readable or JSON "
         "(--log-format json). SIGINT and SIGTERM stop gracefully: no new connections, each "
         "session gets its end status, exit 0. SIGHUP reloads the configuration file for new "
@@ -93,10 +107,12 @@ cli::DocInfo doc_info() {
         {"rtmp-serve --print-config > rtmp-serve.yaml", "write every key with its default"},
         {"ffmpeg -re -i in.flv -c copy -f flv rtmp://localhost/live/cam1", "publish a file"},
         {"ffplay rtmp://localhost/live/cam1", "play it"},
+        {"curl -s localhost:8935/api/v1/streams | jq", "what is live, who plays it"},
+        {"curl -s -X DELETE localhost:8935/api/v1/sessions/42", "close session 42"},
     };
     doc.exit_status = {
         {"0", "stopped by SIGINT or SIGTERM, or --help / --print-config"},
-        {"1", "cannot listen on an address or start the event loop"},
+        {"1", "cannot listen on an address (RTMP, or an HTTP address given) or start the event loop"},
         {"2", "usage or configuration error"},
     };
     doc.see_also = {"rtmp-probe(1)", "rtmp-urlparse(1)", "hook-echo(1)", "ffmpeg(1)"};

@@ -160,7 +160,7 @@ start_server() {
   if [ "$kind" = rtmp-serve ]; then
     local coalesce=()
     [ "$spec" != "$kind" ] && coalesce=(--write-coalesce "${spec#*@}ms")
-    spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$SERVE" --listen "127.0.0.1:$port" \
+    spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$SERVE" --listen "127.0.0.1:$port" --http-listen "" \
       --chunk-size 4096 --log-level info --max-connections-per-ip 0 \
       --max-connection-rate-per-ip 0 "${coalesce[@]}" $BENCH_SERVE_ARGS
     SRV_MAIN=$LAST_PID SRV_PID=$LAST_PID

@@ -107,11 +107,12 @@ start_healthy_player() {
   wait_for 30 at_least "$want" "$WORK/healthy.md5" || log "healthy player slow to start"
 }
 
-# start_serve [ARGS...]: rtmp-serve on a free port; sets $PORT, $SERVE_PID, $SERVE_LOG.
+# start_serve [ARGS...]: rtmp-serve on a free port; sets $PORT, $SERVE_PID, $SERVE_LOG. HTTP is
+# off unless ARGS give an --http-listen address (tests run side by side: none may take 8935).
 start_serve() {
   PORT=$(free_port)
   SERVE_LOG=$WORK/serve-$PORT.log
-  spawn "$SERVE_LOG" "$SERVE_BIN" --listen "127.0.0.1:$PORT" "$@"
+  spawn "$SERVE_LOG" "$SERVE_BIN" --listen "127.0.0.1:$PORT" --http-listen "" "$@"
   SERVE_PID=$LAST_PID
   SERVE_LOGS+=("$SERVE_LOG")
   SERVE_PIDS+=("$SERVE_PID")

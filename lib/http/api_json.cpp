@@ -1,0 +1,96 @@
+#include "http/api_json.h"
+
+#include <ctime>
+
+#include "media/description_json.h"
+#include "server/session.h"
+#include "util/text_escape.h"
+
+namespace http {
+
+namespace {
+// Parameters carry tokens (JWTs run to a kilobyte): a cap well above the log's.
+constexpr std::size_t kMaxParamBytes = 4096;
+}  // namespace
+
+std::string iso_time(long long epoch_ms) {
+    const std::time_t secs = std::time_t(epoch_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[40];
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", int(epoch_ms % 1000));
+    return buf;
+}
+
+json params_json(const url::Params& params) {
+    json j = json::object();
+    for (const auto& [k, v] : params.items)
+        j[util::json_safe(k, kMaxParamBytes)] = util::json_safe(v, kMaxParamBytes);
+    return j;
+}
+
+json session_json(const server::SessionReport& r) {
+    json j;
+    j["id"] = r.id;
+    j["peer"] = r.peer;
+    j["role"] = server::to_string(r.role);
+    j["app"] = util::json_safe(r.app);
+    j["stream"] = r.stream ? json(util::json_safe(r.stream->name)) : json(nullptr);
+    j["connect_params"] = params_json(r.connect_params);
+    j["stream_params"] = params_json(r.stream_params);
+    j["flash_ver"] = util::json_safe(r.flash_ver);
+    j["tc_url"] = util::json_safe(r.tc_url, kMaxParamBytes);
+    j["bytes_in"] = r.totals.bytes_in;
+    j["bytes_out"] = r.totals.bytes_out;
+    j["messages_in"] = r.totals.messages_in;
+    j["messages_out"] = r.totals.messages_out;
+    j["output_queued_bytes"] = r.output_queued;
+    j["messages_dropped"] = r.messages_dropped;
+    j["since"] = iso_time(r.since_ms);
+    return j;
+}
+
+json stream_json(const server::Server& srv, const server::Stream& stream,
+                 const std::vector<server::SessionReport>& players) {
+    json j;
+    j["app"] = util::json_safe(stream.app());
+    j["name"] = util::json_safe(stream.name());
+    if (const server::Session* p = srv.publisher_session(stream)) {
+        server::SessionReport r = p->report();
+        j["publisher"] = {{"session_id", r.id},
+                          {"peer", r.peer},
+                          {"since", iso_time(stream.published_since_ms() ? stream.published_since_ms()
+                                                                          : r.since_ms)},
+                          {"params", params_json(r.stream_params)},
+                          {"flash_ver", util::json_safe(r.flash_ver)}};
+    } else {
+        j["publisher"] = nullptr;
+    }
+    const server::StreamInfo& info = stream.info();
+    j["video"] = info.video ? media::video_json(*info.video, info.video->frame_rate > 0
+                                                                  ? 0
+                                                                  : info.metadata_frame_rate)
+                            : json(nullptr);
+    j["audio"] = info.audio ? media::audio_json(*info.audio) : json(nullptr);
+    j["bitrate"] = stream.bitrate_history().recent_bps(10000);
+    j["bytes_in"] = info.bytes_in;
+    j["player_count"] = players.size();
+    json list = json::array();
+    for (const auto& r : players)
+        list.push_back({{"session_id", r.id},
+                        {"peer", r.peer},
+                        {"bytes_out", r.totals.bytes_out},
+                        {"output_queued_bytes", r.output_queued},
+                        {"messages_dropped", r.messages_dropped},
+                        {"since", iso_time(r.since_ms)}});
+    j["players"] = std::move(list);
+    const server::GopStats gop = stream.gop_stats();
+    j["gop_cache"] = {{"messages", gop.messages}, {"bytes", gop.bytes}, {"duration_ms", gop.duration_ms}};
+    j["timestamp_discontinuities"] = stream.discontinuities();
+    j["bitrate_history"] = {{"interval_seconds", server::BitrateHistory::kIntervalMs / 1000},
+                            {"bits_per_second", stream.bitrate_history().bits_per_second()}};
+    return j;
+}
+
+}  // namespace http

@@ -1,0 +1,155 @@
+#include "http/http_listener.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+
+#include <exception>
+
+#include "net/address.h"
+#include "net/log.h"
+
+namespace http {
+
+namespace {
+
+const char* method_name(evhttp_cmd_type t) {
+    switch (t) {
+        case EVHTTP_REQ_GET: return "GET";
+        case EVHTTP_REQ_POST: return "POST";
+        case EVHTTP_REQ_HEAD: return "HEAD";
+        case EVHTTP_REQ_PUT: return "PUT";
+        case EVHTTP_REQ_DELETE: return "DELETE";
+        case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+        case EVHTTP_REQ_TRACE: return "TRACE";
+        case EVHTTP_REQ_CONNECT: return "CONNECT";
+        case EVHTTP_REQ_PATCH: return "PATCH";
+    }
+    return "UNKNOWN";
+}
+
+const char* reason_phrase(int status) {
+    switch (status) {
+        case 200: return "OK";
+        case 201: return "Created";
+        case 204: return "No Content";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
+        case 409: return "Conflict";
+        case 413: return "Payload Too Large";
+        case 500: return "Internal Server Error";
+        case 503: return "Service Unavailable";
+    }
+    return "Status";
+}
+
+bool loopback(const sockaddr* sa) {
+    if (!sa) return false;
+    if (sa->sa_family == AF_INET)
+        return (ntohl(reinterpret_cast<const sockaddr_in*>(sa)->sin_addr.s_addr) >> 24) == 127;
+    if (sa->sa_family == AF_INET6) {
+        const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+    }
+    return false;
+}
+
+}  // namespace
+
+HttpListener::HttpListener(event_base* base, server::Server& srv, ListenerLimits limits)
+    : base_(base), http_(evhttp_new(base)), router_(srv) {
+    evhttp_set_max_headers_size(http_, ev_ssize_t(limits.max_header_bytes));
+    evhttp_set_max_body_size(http_, ev_ssize_t(limits.max_body_bytes));
+    evhttp_set_timeout(http_, limits.timeout_seconds);
+    // Every method reaches the router, which answers 405 itself with an Allow header.
+    evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                          EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_gencb(http_, &HttpListener::on_request, this);
+}
+
+HttpListener::~HttpListener() {
+    if (http_) evhttp_free(http_);
+}
+
+bool HttpListener::start(const std::vector<std::string>& addresses, bool optional,
+                         std::string& error) {
+    for (const auto& text : addresses) {
+        auto addr = net::parse_listen_address(text);
+        if (!addr) {
+            error = "bad http_listen address '" + text + "'";
+            return false;
+        }
+        unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+        if (addr->storage.ss_family == AF_INET6) flags |= LEV_OPT_BIND_IPV6ONLY;
+        evconnlistener* l = evconnlistener_new_bind(base_, nullptr,
+                                                    nullptr, flags | LEV_OPT_DISABLED, 128,
+                                                    addr->get(), int(addr->length));
+        if (!l) {
+            const std::string why = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+            if (optional) {
+                net::logger().warn("HTTP not served on this address (cannot bind it)",
+                                   {{"address", text}, {"reason", why}});
+                continue;
+            }
+            error = "cannot listen for HTTP on " + text + ": " + why;
+            return false;
+        }
+        if (!evhttp_bind_listener(http_, l)) {
+            evconnlistener_free(l);
+            error = "cannot serve HTTP on " + text;
+            return false;
+        }
+        evconnlistener_enable(l);
+        bound_.push_back(text);
+        net::logger().info("listening for HTTP", {{"address", text}});
+    }
+    router_.set_http_listeners(bound_);
+    return true;
+}
+
+void HttpListener::on_request(evhttp_request* req, void* self) {
+    try {
+        static_cast<HttpListener*>(self)->serve(req);
+    } catch (const std::exception& e) {
+        // The loop boundary: this request fails, the server keeps serving.
+        try {
+            net::logger().error("internal error", {{"where", "HTTP request"}, {"reason", e.what()}});
+        } catch (...) {
+        }
+        evhttp_send_error(req, 500, nullptr);
+    }
+}
+
+void HttpListener::serve(evhttp_request* req) {
+    Request r;
+    r.method = method_name(evhttp_request_get_command(req));
+    if (const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req)) {
+        if (const char* p = evhttp_uri_get_path(uri)) r.path = p;
+        if (const char* q = evhttp_uri_get_query(uri)) r.query = q;
+    }
+    if (r.path.empty()) r.path = "/";
+    for (evkeyval* kv = evhttp_request_get_input_headers(req)->tqh_first; kv; kv = kv->next.tqe_next)
+        r.headers.emplace_back(kv->key, kv->value);
+    if (evhttp_connection* conn = evhttp_request_get_connection(req)) {
+        const sockaddr* sa = evhttp_connection_get_addr(conn);
+        r.peer = sa ? net::format_address(sa) : "?";
+        r.peer_is_loopback = loopback(sa);
+    }
+    Response out = router_.handle(r);
+    evkeyvalq* headers = evhttp_request_get_output_headers(req);
+    if (!out.content_type.empty()) evhttp_add_header(headers, "Content-Type", out.content_type.c_str());
+    evhttp_add_header(headers, "Cache-Control", "no-store");
+    for (const auto& [k, v] : out.headers) evhttp_add_header(headers, k.c_str(), v.c_str());
+    evbuffer* body = evbuffer_new();
+    if (!out.body.empty() && r.method != "HEAD") evbuffer_add(body, out.body.data(), out.body.size());
+    evhttp_send_reply(req, out.status, reason_phrase(out.status), body);
+    evbuffer_free(body);
+}
+
+}  // namespace http

@@ -1,0 +1,44 @@
+// The HTTP side's routes (docs/http-api.md): access rules, then the API, /metrics, /healthz and
+// the status page. Sans-IO: a Request in, a Response out; it reads and acts on the server.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "http/http_message.h"
+#include "server/server.h"
+
+namespace http {
+
+class Router {
+public:
+    explicit Router(server::Server& srv) : server_(srv) {}
+    // The HTTP addresses being served, for GET /api/v1/server.
+    void set_http_listeners(std::vector<std::string> addresses) { http_listeners_ = std::move(addresses); }
+
+    Response handle(const Request& request);
+
+private:
+    Response route(const Request& request, const std::vector<std::string>& segments);
+    Response api(const Request& request, const std::vector<std::string>& segments);
+    Response server_info() const;
+    Response streams() const;
+    Response stream(const Request& request, const std::string& app, const std::string& name);
+    Response sessions(const Request& request) const;
+    Response session(const Request& request, const std::string& id);
+    std::vector<server::SessionReport> players_of(const server::Stream& stream) const;
+    // One line per refused request, at most 20 a second.
+    void log_refusal(const Request& request, const std::string& reason);
+
+    server::Server& server_;
+    std::vector<std::string> http_listeners_;
+    long long log_window_ms_ = 0;
+    int logged_in_window_ = 0;
+    std::uint64_t unlogged_ = 0;
+};
+
+// The path's segments, each percent-decoded; nullopt for a malformed escape, %00, invalid
+// UTF-8, or more than 16 segments. "/" is no segment; one trailing '/' is ignored.
+std::optional<std::vector<std::string>> split_path(std::string_view path);
+
+}  // namespace http
