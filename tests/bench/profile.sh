@@ -4,6 +4,8 @@
 # server for S seconds of steady state. Prints the hottest symbols (self and children).
 # Usage: tests/bench/profile.sh [N=1000] [SECONDS=10] [STREAM=600k]   (after make bench)
 # Output: build/bench/perf-N.data (open it with `perf report -i ...`) and perf-N.txt.
+# Build with `make OPT="-O2 -g"` first for inlined frames in the call graphs (the default -g1
+# gives functions and lines).
 source "$(dirname "$0")/../integration/lib.sh"
 
 N=${1:-1000} SECS=${2:-10} STREAM=${3:-600k}
@@ -18,7 +20,7 @@ SERVE=$OUT/bin/rtmp-serve PROBE=$OUT/bin/rtmp-probe
 
 PORT=$(free_port)
 URL=rtmp://127.0.0.1:$PORT/live/bench
-spawn "$WORK/serve.log" taskset -c 0 "$SERVE" --listen "127.0.0.1:$PORT" --chunk-size 4096 \
+spawn "$WORK/serve.log" taskset -c 0 "$SERVE" --listen "127.0.0.1:$PORT" --http-listen "" --chunk-size 4096 \
   --max-connections-per-ip 0 --max-connection-rate-per-ip 0
 SERVE_PID=$LAST_PID
 wait_port "$PORT" 10 || { echo "profile: rtmp-serve did not start" >&2; exit 1; }
