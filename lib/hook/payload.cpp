@@ -117,6 +117,23 @@ json stream_payload(const StreamInfo& info) {
     return out;
 }
 
+json recording_status_payload(const RecordingStatus& r) {
+    json out{
+        {"nodeId", r.node_id},
+        {"appKey", r.app_key},
+        {"name", r.name},
+        {"mediaSessionId", r.media_session_id},
+        {"path", r.path},
+        {"size", r.size},
+        {"duration", r.duration_ms},
+        {"firstTimestamp", r.first_timestamp},
+        {"lastTimestamp", r.last_timestamp},
+        {"status", r.status},
+    };
+    if (!r.reason.empty()) out["reason"] = r.reason;
+    return out;
+}
+
 std::string to_body(const json& payload) {
     return payload.dump(-1, ' ', false, json::error_handler_t::replace);
 }

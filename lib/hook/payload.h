@@ -28,6 +28,7 @@ inline constexpr const char* kConnectionStatusEvent = "ConnectionStatusEvent";
 inline constexpr const char* kStreamStatusEvent = "StreamStatusEvent";
 inline constexpr const char* kUnPublishStream = "unPublishStream";
 inline constexpr const char* kStopStream = "stopStream";
+inline constexpr const char* kRecordingStatusEvent = "RecordingStatusEvent";
 }  // namespace method
 
 inline constexpr const char* kAppKey = "flashStreamingApp";
@@ -107,6 +108,25 @@ json connection_status_payload(const ConnectInfo& info, std::string_view status,
 // (videoCodec, audioCodec, frameRate, videoBitrate, audioBitrate, audioSampleRate,
 // audioChannels) that are set.
 json stream_payload(const StreamInfo& info);
+
+// A recording file's end, for RecordingStatusEvent.
+struct RecordingStatus {
+    std::string node_id;
+    std::string app_key = kAppKey;
+    std::string name;              // the stream
+    std::string media_session_id;  // its publisher's
+    std::string path;              // the file (FAILED: what is left on disk, or the name wanted)
+    std::uint64_t size = 0;        // bytes
+    std::uint32_t duration_ms = 0;
+    std::uint32_t first_timestamp = 0;  // the stream's timestamps (ms) of the file's first and
+    std::uint32_t last_timestamp = 0;   // last media
+    std::string status = "FINISHED";    // FINISHED or FAILED
+    std::string reason;                 // FAILED: why; left out of the JSON when empty
+};
+
+// RecordingStatusEvent: nodeId, appKey, name, mediaSessionId, path, size, duration (ms),
+// firstTimestamp, lastTimestamp, status, and `reason` when it is not empty.
+json recording_status_payload(const RecordingStatus& status);
 
 // The compact JSON text of a payload, as sent. Strings from peers may hold invalid UTF-8:
 // such bytes become U+FFFD instead of making nlohmann::json throw.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "net/address.h"
+#include "record/record_name.h"
 
 namespace server {
 
@@ -125,6 +126,30 @@ std::vector<Setting> settings_of(Config& c) {
          "what a second publisher of a live stream name gets: reject (NetStream.Publish.BadName) "
          "or replace (the first publisher is closed)",
          &c.publish_conflict, {"reject", "replace"}},
+        {"record",
+         "which publications are recorded to FLV files: none, all, or param (those whose stream "
+         "parameters say record=true, as in rtmp://host/live/name?record=true); a hook backend "
+         "may decide otherwise when rest_overwrite lists record",
+         &c.record, {"none", "all", "param"}},
+        {"record_path",
+         "file name template of recordings, relative to the working directory or absolute; "
+         "{app}, {streamName}, {mediaSessionId} (each made safe: no '/', no leading '.', no "
+         "control bytes, at most 64 bytes) and {startTime} (UTC YYYYMMDD-HHMMSS of the file's "
+         "start) are replaced; directories are created. A file is written as NAME.part and "
+         "renamed when finished; an existing file is never replaced (NAME-1.flv, ... instead)",
+         &c.record_path, {}},
+        {"record_max_duration",
+         "a recording is split into a new file at the first keyframe (audio-only: audio frame) "
+         "after a file has lasted this long; 0: no split by time",
+         &c.record_max_duration, {}, true},
+        {"record_max_size",
+         "a recording is split into a new file at the first keyframe (audio-only: audio frame) "
+         "after a file has reached this many bytes (at most 2147483647); 0: no split by size",
+         &c.record_max_size, {}},
+        {"record_queue_max_bytes",
+         "bytes of one recording that may wait for the disk; past it (a disk that does not keep "
+         "up) the recording stops and the log says so, the live stream goes on",
+         &c.record_queue_max_bytes, {}},
         {"rtmp_server_enabled", "serve RTMP players; when false, play is refused and publish works",
          &c.rtmp_server_enabled, {}},
         {"rtmfp_server_enabled", "accepted for WCS compatibility; RTMFP is not supported",
@@ -146,7 +171,8 @@ std::vector<Setting> settings_of(Config& c) {
         {"rest_hook_url",
          "REST hook backend, e.g. http://localhost:8081/apps/EchoApp; rtmp-serve POSTs JSON to "
          "<url>/connect, /publishStream, /playStream (to decide) and /ConnectionStatusEvent, "
-         "/StreamStatusEvent, /unPublishStream, /stopStream (to tell); empty: no hooks",
+         "/StreamStatusEvent, /unPublishStream, /stopStream, /RecordingStatusEvent (to tell); "
+         "empty: no hooks",
          &c.rest_hook_url, {}},
         {"rest_request_timeout", "how long a hook request may take", &c.rest_request_timeout, {},
          true},
@@ -315,6 +341,12 @@ std::optional<ConfigError> validate(Config& config) {
         return ConfigError{ConfigErrc::BadValue,
                            "gop_cache_max_messages must be >= 16, max_control_output >= 4096, "
                            "max_metadata_size >= 1024"};
+    if (auto bad = record::bad_template(config.record_path))
+        return ConfigError{ConfigErrc::BadValue, "record_path: '" + config.record_path + "' " + *bad};
+    if (config.record_max_size < 0)
+        return ConfigError{ConfigErrc::BadValue, "record_max_size: must be 0 (no split) or positive"};
+    if (config.record_queue_max_bytes < 1024 * 1024)
+        return ConfigError{ConfigErrc::BadValue, "record_queue_max_bytes: must be >= 1048576"};
     return std::nullopt;
 }
 

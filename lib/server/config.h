@@ -47,6 +47,11 @@ struct Config {
     int player_queue_max_bytes = 64 * 1024 * 1024;
     std::string player_queue_max_time = "10s";
     std::string publish_conflict = "reject";
+    std::string record = "none";
+    std::string record_path = "recordings/{app}/{streamName}-{startTime}.flv";
+    std::string record_max_duration = "0";
+    int record_max_size = 0;
+    int record_queue_max_bytes = 16 * 1024 * 1024;
     bool rtmp_server_enabled = true;
     bool rtmfp_server_enabled = false;
     bool rtmp_send_video_first = false;

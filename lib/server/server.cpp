@@ -18,6 +18,7 @@
 #include "net/log.h"
 #include "net/timeval.h"
 #include "server/fd_limit.h"
+#include "server/recordings.h"
 #include "server/session.h"
 
 namespace server {
@@ -35,6 +36,7 @@ Server::Server(event_base* base, Config config)
     started_at_ms_ = now_ms();
     apply_admission_limits();
     make_hook_client();
+    recordings_ = std::make_unique<Recordings>(*this);
 }
 
 void Server::apply_admission_limits() {
@@ -79,6 +81,7 @@ void Server::make_hook_client() {
 Server::~Server() {
     for (auto* l : listeners_) evconnlistener_free(l);
     sessions_.clear();
+    recordings_.reset();  // after the sessions (their publications end), before the streams
     for (auto& [key, t] : unpublish_timers_) event_free(t->ev);
     unpublish_timers_.clear();
     hooks_.reset();
@@ -90,6 +93,7 @@ Server::~Server() {
     if (trim_) event_free(trim_);
     if (bitrate_sampler_) event_free(bitrate_sampler_);
     if (grace_) event_free(grace_);
+    if (stop_poll_) event_free(stop_poll_);
 }
 
 bool Server::start(std::string& error) {
@@ -505,7 +509,7 @@ void Server::on_reap(evutil_socket_t, short, void* self) {
             evtimer_add(s->trim_, &tv);
         }
     }
-    if (s->stopping_ && s->sessions_.empty()) event_base_loopexit(s->base_, nullptr);
+    s->exit_if_done();
 }
 
 void Server::stop_gracefully() {
@@ -517,19 +521,34 @@ void Server::stop_gracefully() {
     std::vector<Session*> all;
     for (auto& [raw, owned] : sessions_) all.push_back(raw);
     for (Session* session : all) session->shut_down();
-    if (sessions_.empty() && to_close_.empty()) {
-        event_base_loopexit(base_, nullptr);
-        return;
-    }
+    recordings_->stop_all("server stopping");
     grace_ = evtimer_new(base_, &Server::on_grace_timeout, this);
     timeval tv{3, 0};
     evtimer_add(grace_, &tv);
+    // Recordings and hook events finish on other threads and sockets: checked until they have.
+    stop_poll_ = event_new(base_, -1, EV_PERSIST, &Server::on_stop_poll, this);
+    timeval poll{0, 50 * 1000};
+    event_add(stop_poll_, &poll);
+    exit_if_done();
+}
+
+void Server::exit_if_done() {
+    if (!stopping_ || !sessions_.empty() || !to_close_.empty() || !recordings_->idle()) return;
+    if (hooks_ && hooks_->pending_events() > 0) return;
+    event_base_loopexit(base_, nullptr);
+}
+
+void Server::on_stop_poll(evutil_socket_t, short, void* self) {
+    static_cast<Server*>(self)->exit_if_done();
 }
 
 void Server::on_grace_timeout(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
     net::logger().warn("grace period over, closing remaining sessions",
-                       {{"sessions", std::to_string(s->sessions_.size())}});
+                       {{"sessions", std::to_string(s->sessions_.size())},
+                        {"recordings_idle", s->recordings_->idle() ? "yes" : "no"},
+                        {"hook_events_pending",
+                         std::to_string(s->hooks_ ? s->hooks_->pending_events() : 0)}});
     event_base_loopexit(s->base_, nullptr);
 }
 

@@ -21,6 +21,7 @@
 namespace server {
 
 class Session;
+class Recordings;
 
 class Server {
 public:
@@ -82,6 +83,10 @@ public:
     // (no unpublish_notify_delay).
     bool end_publication(const StreamKey& key);
 
+    // FLV recording (recordings.h): sessions tell it of publications, the API starts and stops.
+    Recordings& recordings() { return *recordings_; }
+    const Recordings& recordings() const { return *recordings_; }
+
     // The REST hook client, or nullptr when rest_hook_url is empty.
     hook::HookClient* hooks() const { return hooks_.get(); }
     const std::string& node_id() const { return node_id_; }
@@ -130,6 +135,11 @@ private:
     event* flush_ = nullptr;
     bool flush_pending_ = false;
     static void on_grace_timeout(evutil_socket_t, short, void* self);
+    // While stopping: the loop ends once no session is left, every recording is on disk and
+    // the hook events (a recording's end among them) are delivered; the grace period bounds it.
+    void exit_if_done();
+    static void on_stop_poll(evutil_socket_t, short, void* self);
+    event* stop_poll_ = nullptr;
     static void on_unpublish_timer(evutil_socket_t, short, void* arg);
     void cancel_unpublish_timer(const Stream& stream);
     struct UnpublishTimer {
@@ -162,6 +172,7 @@ private:
     // Clients replaced by a reload stay until exit: sessions may still wait on their answers.
     std::vector<std::unique_ptr<hook::HookClient>> retired_hooks_;
     std::string node_id_;
+    std::unique_ptr<Recordings> recordings_;
 };
 
 }  // namespace server

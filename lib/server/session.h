@@ -261,6 +261,7 @@ private:
     std::string publish_media_session_id_;
     url::Params publish_params_, play_params_;
     bool publishing_event_sent_ = false;
+    bool publish_record_ = false;  // the publication is recorded (config, params, hook)
 };
 
 template <class Body>

@@ -6,6 +6,8 @@
 #include "net/timeval.h"
 #include "rtmp/command_params.h"
 #include "rtmp/command_replies.h"
+#include "server/recording_decision.h"
+#include "server/recordings.h"
 #include "server/server.h"
 #include "server/session.h"
 #include "util/text_escape.h"
@@ -255,12 +257,20 @@ void Session::handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id) 
     authorize_deferred_connect(where, [this, where, stream_id, type, refuse] {
         publish_media_session_id_ = hook_uuid();
         hook::StreamInfo info = stream_info(where.stream, true, "NEW", where.stream_params);
+        info.record = recording_wanted(*config_, where.stream_params);  // before the answer
+        const bool record = info.record;
         authorize(hook::method::kPublishStream, hook::stream_payload(info),
-                  [this, where, stream_id, type, refuse](const hook::Decision& d) {
+                  [this, where, stream_id, type, refuse, record](const hook::Decision& d) {
                       if (!d.allowed) return refuse(d.client_reason, d.reason);
                       std::string name = where.stream, why;
                       if (!apply_overwritten_name(d.overwritten_fields, d.wrong_type_fields, name, why))
                           return refuse("Stream name refused by the server.", why);
+                      publish_record_ = record;
+                      apply_overwritten_record(d.overwritten_fields, d.wrong_type_fields,
+                                               publish_record_, why);
+                      if (!why.empty())
+                          net::logger().warn("hook answer: record ignored",
+                                             {{"session", std::to_string(id_)}, {"reason", why}});
                       start_publish(where, name, stream_id, type);
                   });
     }, refuse);
@@ -305,6 +315,7 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
                                    {"stream", stream.key()},
                                    {"type", type},
                                    {"params", where.stream_params.to_query()}});
+    server_.recordings().publication_started(stream, publish_media_session_id_, publish_record_);
 }
 
 void Session::handle_play(const rtmp::Command& cmd, std::uint32_t stream_id) {
@@ -485,6 +496,7 @@ void Session::stop_publishing() {
             notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
             notify(hook::method::kUnPublishStream, hook::stream_payload(info));
         }
+        server_.recordings().publication_ended(*s);
         server_.set_publisher(*s, nullptr);
         s->stop_publishing();
         server_.publisher_left(*s);

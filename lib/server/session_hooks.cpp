@@ -5,6 +5,7 @@
 #include "hook/payload.h"
 #include "hook/url_payload.h"
 #include "net/log.h"
+#include "server/recordings.h"
 #include "server/server.h"
 #include "server/session.h"
 
@@ -63,6 +64,7 @@ void Session::fill_facts(hook::StreamInfo& info, const Stream& stream) const {
     if (int v = s.kbps(s.video_bytes)) info.facts.video_bitrate = v;
     if (int a = s.kbps(s.audio_bytes)) info.facts.audio_bitrate = a;
     info.bitrate = s.kbps(s.video_bytes + s.audio_bytes);
+    info.record = server_.recordings().recording(stream.id());
 }
 
 void Session::authorize(const char* method, const hook::json& payload, HookDone done) {

@@ -36,6 +36,7 @@ void Stream::start_publishing(const void* owner) {
     players_told_stop_ = false;
     std::vector<Player*> snapshot = players_;
     for (Player* p : snapshot) p->on_publish_start(*this, resumed);
+    if (recorder_) recorder_->on_publish_start(*this, resumed);
 }
 
 void Stream::stop_publishing() {
@@ -97,6 +98,7 @@ bool Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes pay
     learn(*m);
     cache(m);
     for (Player* p : players_) p->send_media(m);
+    if (recorder_) recorder_->send_media(m);  // last: it may detach itself
     return true;
 }
 

@@ -88,7 +88,11 @@ public:
     void add_player(Player* p);
     void remove_player(Player* p);
     std::size_t player_count() const { return players_.size(); }
-    bool idle() const { return !publisher_ && players_.empty(); }
+    // The recorder is fed like a player (after the players), but it is no player: it is not
+    // counted, and a stream is not released while one is attached.
+    void attach_recorder(Player* recorder) { recorder_ = recorder; }
+    void detach_recorder() { recorder_ = nullptr; }
+    bool idle() const { return !publisher_ && players_.empty() && !recorder_; }
 
     // A message from the publisher: audio (8), video (9) or data (18, without @setDataFrame).
     // Returns false when it was not taken: audio or video too short to hold its FLV tag header
@@ -132,6 +136,7 @@ private:
     const void* publisher_ = nullptr;
     bool players_told_stop_ = false;
     std::vector<Player*> players_;
+    Player* recorder_ = nullptr;
     TimestampNormalizer timestamps_;
     MediaPtr metadata_, video_header_, audio_header_;
     std::deque<MediaPtr> gop_;

@@ -20,6 +20,9 @@
 #include "record/record_name.h"
 #include "rtmp/amf0.h"
 #include "rtmp/command.h"
+#include "server/recording_decision.h"
+
+#include <nlohmann/json.hpp>
 
 using record::FileSummary;
 using record::FlvSegmenter;
@@ -567,6 +570,41 @@ BOOST_AUTO_TEST_CASE(the_queue_is_bounded_in_bytes) {
     const record::FileId second = w.open(dir / "cam.flv", 100);
     wait_events(w, 1);
     BOOST_TEST((w.append(second, util::Bytes(60, 1)) == record::Queued::Yes));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(recording_decision)
+
+BOOST_AUTO_TEST_CASE(config_and_stream_parameters_decide_first) {
+    server::Config c;
+    url::Params asked, other, no;
+    asked.items = {{"token", "x"}, {"record", "true"}};
+    other.items = {{"record", "false"}};
+    BOOST_TEST(!server::recording_wanted(c, asked));  // default: none
+    c.record = "all";
+    BOOST_TEST(server::recording_wanted(c, no));
+    c.record = "param";
+    BOOST_TEST(server::recording_wanted(c, asked));
+    BOOST_TEST(!server::recording_wanted(c, other));
+    BOOST_TEST(!server::recording_wanted(c, no));
+}
+
+BOOST_AUTO_TEST_CASE(a_hook_turns_recording_on_or_off_with_a_boolean_only) {
+    using nlohmann::json;
+    std::string why;
+    bool record = false;
+    server::apply_overwritten_record(json{{"record", true}}, {}, record, why);
+    BOOST_TEST(record);
+    server::apply_overwritten_record(json{{"record", false}}, {}, record, why);
+    BOOST_TEST(!record);
+    BOOST_TEST(why.empty());
+    record = true;
+    server::apply_overwritten_record(json::object(), {}, record, why);  // not answered: unchanged
+    BOOST_TEST(record);
+    server::apply_overwritten_record(json::object(), {"record"}, record, why);
+    BOOST_TEST(record);
+    BOOST_TEST(why == "overwritten record is not a boolean");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
