@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "media/description_json.h"
+#include "server/recordings.h"
 #include "server/session.h"
 #include "util/text_escape.h"
 
@@ -51,6 +52,21 @@ json session_json(const server::SessionReport& r) {
     return j;
 }
 
+json recording_json(const server::RecordingReport& r) {
+    json j;
+    j["app"] = util::json_safe(r.stream.app);
+    j["name"] = util::json_safe(r.stream.name);
+    j["media_session_id"] = util::json_safe(r.media_session_id);
+    // Names are made of sanitised parts (record::safe_name_part) and the operator's template.
+    j["path"] = r.path.empty() ? json(nullptr) : json(util::json_safe(r.path, 4096));
+    j["bytes"] = r.bytes;
+    j["duration_ms"] = r.duration_ms;
+    j["since"] = iso_time(r.since_ms);
+    j["file_since"] = r.path.empty() ? json(nullptr) : json(iso_time(r.file_since_ms));
+    j["files"] = r.files;
+    return j;
+}
+
 json stream_json(const server::Server& srv, const server::Stream& stream,
                  const std::vector<server::SessionReport>& players) {
     json j;
@@ -90,6 +106,8 @@ json stream_json(const server::Server& srv, const server::Stream& stream,
     j["timestamp_discontinuities"] = stream.discontinuities();
     j["bitrate_history"] = {{"interval_seconds", server::BitrateHistory::kIntervalMs / 1000},
                             {"bits_per_second", stream.bitrate_history().bits_per_second()}};
+    const auto recording = srv.recordings().report(stream.id());
+    j["recording"] = recording ? recording_json(*recording) : json(nullptr);
     return j;
 }
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/recorder.h"
 #include "server/server.h"
 #include "server/session_report.h"
 #include "server/stream.h"
@@ -17,6 +18,8 @@ std::string iso_time(long long epoch_ms);
 
 json params_json(const url::Params& params);
 json session_json(const server::SessionReport& r);
+// A recording in progress (docs/http-api.md, Recording).
+json recording_json(const server::RecordingReport& r);
 // A stream with its publisher and players; `players` are the reports of its players' sessions.
 json stream_json(const server::Server& srv, const server::Stream& stream,
                  const std::vector<server::SessionReport>& players);

@@ -8,6 +8,7 @@
 #include "http/process_stats.h"
 #include "http/status_page.h"
 #include "net/log.h"
+#include "server/recordings.h"
 #include "server/session.h"
 #include "util/text_escape.h"
 #include "util/version.h"
@@ -150,7 +151,9 @@ Response Router::api(const Request& request, const std::vector<std::string>& s) 
             return streams();
         }
         if (s.size() == 5) return stream(request, s[3], s[4]);
+        if (s.size() == 6 && s[5] == "record") return stream_recording(request, s[3], s[4]);
     }
+    if (what == "recordings" && s.size() == 3) return recordings(request);
     if (what == "sessions") {
         if (s.size() == 3) {
             if (!is_read(request)) return method_not_allowed("GET, HEAD");
@@ -244,6 +247,48 @@ Response Router::stream(const Request& request, const std::string& app, const st
     if (!is_read(request)) return method_not_allowed("GET, HEAD, DELETE");
     if (it == all.end()) return error_response(404, "no such stream");
     return json_response(stream_json(server_, *it->second, players_of(*it->second)));
+}
+
+Response Router::stream_recording(const Request& request, const std::string& app,
+                                  const std::string& name) {
+    const server::StreamKey key{app, name};
+    if (!server_.streams().count(key)) return error_response(404, "no such stream");
+    server::Recordings& recordings = server_.recordings();
+    if (request.method == "POST") {
+        using Start = server::Recordings::Start;
+        switch (recordings.start(key, "HTTP API")) {
+            case Start::Started: break;
+            case Start::AlreadyRecording: return error_response(409, "the stream is being recorded already");
+            case Start::NoPublisher: return error_response(409, "the stream has no publisher");
+            case Start::Failed: return error_response(500, "the recording could not start (see the server log)");
+        }
+        // Started, unless the recorder stopped at once (its queue refused the GOP cache).
+        const auto report = recordings.report(key);
+        if (!report) return error_response(500, "the recording stopped at once (see the server log)");
+        return json_response(recording_json(*report), 201);
+    }
+    if (request.method == "DELETE") {
+        if (!recordings.stop(key, "stopped by the operator (HTTP API)"))
+            return error_response(404, "the stream is not being recorded");
+        Response r;
+        r.status = 204;
+        r.content_type.clear();
+        return r;
+    }
+    if (!is_read(request)) return method_not_allowed("GET, HEAD, POST, DELETE");
+    const auto report = recordings.report(key);
+    if (!report) return error_response(404, "the stream is not being recorded");
+    return json_response(recording_json(*report));
+}
+
+Response Router::recordings(const Request& request) const {
+    if (!is_read(request)) return method_not_allowed("GET, HEAD");
+    json list = json::array();
+    for (const auto& r : server_.recordings().reports()) list.push_back(recording_json(r));
+    json j;
+    j["count"] = list.size();
+    j["recordings"] = std::move(list);
+    return json_response(j);
 }
 
 Response Router::sessions(const Request& request) const {

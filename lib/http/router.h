@@ -24,6 +24,8 @@ private:
     Response server_info() const;
     Response streams() const;
     Response stream(const Request& request, const std::string& app, const std::string& name);
+    Response stream_recording(const Request& request, const std::string& app, const std::string& name);
+    Response recordings(const Request& request) const;
     Response sessions(const Request& request) const;
     Response session(const Request& request, const std::string& id);
     std::vector<server::SessionReport> players_of(const server::Stream& stream) const;
