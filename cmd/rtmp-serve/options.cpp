@@ -94,6 +94,27 @@ cli::DocInfo doc_info() {
         "and a log line otherwise); without it, only loopback peers whose Host header names a "
         "loopback address are served. A foreign Origin is refused (403): there is no CORS. "
         "Errors are JSON {\"error\": {\"status\", \"reason\"}}. See docs/http-api.md.",
+        "Recording (record: none, all or param): a recorded publication is written to FLV "
+        "files named by record_path, whose {app}, {streamName} and {mediaSessionId} are made "
+        "safe (no '/', no leading '.', no control bytes, at most 64 bytes each: no name leaves "
+        "the template's directory) and whose {startTime} is the file's UTC start "
+        "(YYYYMMDD-HHMMSS); directories are created. With record: param the stream parameter "
+        "record=true asks for it; a hook backend may answer record true or false when "
+        "rest_overwrite lists record, and publishStream's record field says what the server "
+        "would do. POST and DELETE /api/v1/streams/APP/NAME/record start and stop a recording. "
+        "Each file is written as NAME.part and renamed to NAME when finished, never over an "
+        "existing file (NAME-1.flv and so on instead); it starts with onMetaData (duration and "
+        "filesize patched in at the end), the sequence headers and a keyframe, its timestamps "
+        "from 0, so each file plays on its own. record_max_duration and record_max_size start "
+        "a new file at the first keyframe (audio-only: audio frame) past them. A recording ends "
+        "with its publication (a publisher that reconnects within unpublish_notify_delay gets a "
+        "new file), on DELETE, and on SIGINT/SIGTERM, where the server waits (within its grace "
+        "period) for the files to be on disk and the hook events sent. Files are written by a "
+        "thread of their own: at most record_queue_max_bytes of a recording wait for the disk; "
+        "past that, or on a write error (a full disk), the recording stops with a log line, the "
+        "live stream and its players go on. Every finished or failed file is POSTed to "
+        "<url>/RecordingStatusEvent (nodeId, name, mediaSessionId, path, size, duration in ms, "
+        "firstTimestamp, lastTimestamp, status FINISHED or FAILED, reason).",
         "Logs go to standard error, one line per event, human-readable or JSON "
         "(--log-format json). SIGINT and SIGTERM stop gracefully: no new connections, each "
         "session gets its end status, exit 0. SIGHUP reloads the configuration file for new "
@@ -109,6 +130,8 @@ cli::DocInfo doc_info() {
         {"ffplay rtmp://localhost/live/cam1", "play it"},
         {"curl -s localhost:8935/api/v1/streams | jq", "what is live, who plays it"},
         {"curl -s -X DELETE localhost:8935/api/v1/sessions/42", "close session 42"},
+        {"rtmp-serve --record param --record-max-duration 10m",
+         "record streams published as rtmp://host/live/name?record=true, 10-minute files"},
     };
     doc.exit_status = {
         {"0", "stopped by SIGINT or SIGTERM, or --help / --print-config"},
