@@ -183,6 +183,8 @@ void Recordings::writer_events() {
         if (e.kind == record::WriterEvent::Kind::Opened) {
             it->second.path = e.path;
             if (current) current->file_named(e.file, e.path);
+            net::logger().info("recording file opened", {{"stream", key.text()},
+                                                         {"path", e.path + ".part"}});
             continue;
         }
         FileContext context = std::move(it->second);

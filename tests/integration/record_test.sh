@@ -164,7 +164,7 @@ check "F: the server is still up" kill -0 "$F_PID"
 
 # --- C: record=param; D/E: the hook decides
 wait_for 20 exited "$YES_PUB"; wait_for 20 exited "$NO_PUB"; wait_for 20 exited "$ON_PUB"; wait_for 20 exited "$OFF_PUB"
-sleep 0.5
+wait_for 10 test -s "$REC/c/live/yes.flv"; wait_for 10 test -s "$REC/d/on.flv"
 check "C: ?record=true is recorded" test -s "$REC/c/live/yes.flv"
 check "C: without it nothing is recorded" bash -c "! ls '$REC/c/live/no'* 2>/dev/null"
 check "C: publishStream says record true for ?record=true" \
@@ -200,7 +200,7 @@ check "A: publishStream says record true (record: all)" \
 
 # --- A: a stream name with ../ stays inside record_path
 wait_for 20 exited "$ESC_PUB"
-sleep 0.5
+wait_for 10 logged "$A_LOG" "recording file finished .*escape\.flv"
 escaped=$(find "$WORK" -name '*escape*' -not -path "$WORK/pub-*")
 log "files named after '../../../escape': $escaped"
 check "A: the '../../../escape' stream is recorded inside record_path's directory" \
@@ -209,7 +209,7 @@ check "A: the '../../../escape' stream is recorded inside record_path's director
 # --- A: a publisher that reconnects within unpublish_notify_delay gets a second, separate file:
 # a file holds one publisher's headers and one mediaSessionId (Recordings::publication_ended).
 wait_for 20 exited "$RE_PUB"
-sleep 0.5
+wait_for 10 logged "$A_LOG" "recording file finished .*/live/re-1\.flv"
 check "A: a reconnecting publisher makes two files, the second numbered" \
   bash -c "[ -s '$REC/a/live/re.flv' ] && [ -s '$REC/a/live/re-1.flv' ]"
 for f in re re-1; do
