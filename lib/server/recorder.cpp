@@ -38,7 +38,15 @@ void Recorder::send_media(const MediaPtr& message) {
     frame.timestamp = m.timestamp;
     frame.keyframe = m.keyframe;
     frame.payload = m.payload;
-    take(segmenter_.push(frame));
+    // Called from the publisher's fan-out: a failure here ends this recording, never the
+    // publication (as a failing player ends only itself).
+    try {
+        take(segmenter_.push(frame));
+    } catch (const std::exception& e) {
+        const std::string why = std::string("recording error: ") + e.what();
+        stop(why);
+        owner_.retire(*this, why);
+    }
 }
 
 void Recorder::on_publish_start(Stream&, bool) {
