@@ -7,6 +7,8 @@
 #   C  record: param, API     — ?record=true or not; POST/DELETE .../record, GET /recordings
 #   D  record: none + a hook that answers record=true;  E  record: all + a hook answering false
 #   F  record: all into a full tmpfs and below a regular file — the live player goes on
+#   G  record: all onto a file system frozen mid-recording (fsfreeze): the writer thread blocks,
+#      the event loop does not; the bounded queue fills and the recording stops, the player goes on
 source "$(dirname "$0")/lib.sh"
 
 REF=$FIXTURES/h264_aac.flv
@@ -89,16 +91,37 @@ E=rtmp://127.0.0.1:$PORT
 # F: app "full" records into a 512 KiB tmpfs (a few seconds of the fixture), app "plain" below
 # a regular file (ENOTDIR: permissions would not stop root).
 mkdir -p "$WORK/target/full"; echo x >"$WORK/target/plain"
+MOUNTS=()
 if mount -t tmpfs -o size=512k tmpfs "$WORK/target/full" 2>"$WORK/mount.err"; then
-  MOUNTED=$WORK/target/full
-  # The writers go first (a busy mount stays), then the mount, then lib.sh's cleanup.
-  trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.3; umount "$MOUNTED"; cleanup' EXIT
+  MOUNTED=$WORK/target/full; MOUNTS+=("$MOUNTED")
 else
   log "cannot mount a tmpfs: $(cat "$WORK/mount.err")"
 fi
+# G: an ext4 image on a loop device, to freeze.
+mkdir -p "$WORK/frozen"; truncate -s 32M "$WORK/frozen.img"
+if mkfs.ext4 -q -F "$WORK/frozen.img" 2>"$WORK/mkfs.err" &&
+   mount -o loop "$WORK/frozen.img" "$WORK/frozen" 2>>"$WORK/mkfs.err"; then
+  FREEZABLE=$WORK/frozen; MOUNTS+=("$FREEZABLE")
+else
+  log "cannot mount an ext4 image: $(cat "$WORK/mkfs.err")"
+fi
+# A frozen file system goes first (its writers cannot even be killed), then the processes (a
+# busy mount stays), then the mounts, then lib.sh's cleanup.
+teardown() {
+  [ -n "${FREEZABLE:-}" ] && fsfreeze -u "$FREEZABLE" 2>/dev/null
+  local p; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.3
+  for p in "${MOUNTS[@]}"; do umount "$p" 2>/dev/null || umount -l "$p"; done
+  cleanup
+}
+trap teardown EXIT
 start_serve --record all --record-path "$WORK/target/{app}/{streamName}.flv" --rest-hook-url "$HOOK_BASE/F" ||
   { not_ok "rtmp-serve F starts"; finish; }
 F=rtmp://127.0.0.1:$PORT; F_LOG=$SERVE_LOG; F_PID=$SERVE_PID
+if [ -n "${FREEZABLE:-}" ]; then
+  start_serve --record all --record-queue-max-bytes 1048576 --record-path "$FREEZABLE/{streamName}.flv" ||
+    { not_ok "rtmp-serve G starts"; finish; }
+  G=rtmp://127.0.0.1:$PORT; G_LOG=$SERVE_LOG
+fi
 
 # --- every publisher at once
 pub cam "$A/live/cam"; CAM_PUB=$LAST_PID
@@ -117,6 +140,32 @@ pub full "$F/full/s" -stream_loop -1; pub plain "$F/plain/s" -stream_loop -1
 wait_for 20 logged "$F_LOG" "publish .*stream=plain/s " || log "F publishers slow to start"
 play_hashes "$F/full/s" "$WORK/full.md5"; FULL_PLAYER=$PLAYER_PID
 play_hashes "$F/plain/s" "$WORK/plain.md5"; PLAIN_PLAYER=$PLAYER_PID
+
+# --- G: the disk stops taking bytes (frozen); the stream at 4x real time fills the 1 MiB queue
+if [ -n "${FREEZABLE:-}" ]; then
+  spawn "$WORK/pub-fast.log" ffmpeg -hide_banner -nostdin -loglevel warning -readrate 4 -stream_loop -1 \
+    -i "$REF" -c copy -f flv "$G/live/fast"; FAST_PUB=$LAST_PID
+  wait_for 20 logged "$G_LOG" "recording file opened .*fast\.flv" || log "G: no file opened"
+  play_hashes "$G/live/fast" "$WORK/fast.md5"; FAST_PLAYER=$PLAYER_PID
+  wait_for 20 at_least 50 "$WORK/fast.md5" || log "G: the player is slow to start"
+  fsfreeze -f "$FREEZABLE"
+  frozen_at=$(packets "$WORK/fast.md5")
+  wait_for 20 logged "$G_LOG" "recording stopped .*stream=live/fast .*the disk does not keep up"
+  sleep 1
+  thawed_at=$(packets "$WORK/fast.md5")
+  fsfreeze -u "$FREEZABLE"
+  check "G: a frozen disk fills the write queue and stops the recording, with a log line" \
+    logged "$G_LOG" "recording stopped .*stream=live/fast .*record_queue_max_bytes"
+  check "G: the live player kept receiving while the disk was frozen ($frozen_at then $thawed_at packets)" \
+    test "$thawed_at" -gt $((frozen_at + 100))
+  wait_for 20 logged "$G_LOG" "recording file failed .*fast\.flv" || log "G: the file is not finished"
+  check "G: once the disk is back the file is finished (what was queued), FAILED with the reason" \
+    logged "$G_LOG" "recording file failed .*path=$FREEZABLE/fast\.flv .*the disk does not keep up"
+  check "G: ... and it plays" bash -c "$(declare -f plays log); plays '$FREEZABLE/fast.flv'"
+  stop "$FAST_PUB"; stop "$FAST_PLAYER"
+else
+  echo "ok - G: frozen disk # SKIP cannot mount an ext4 image here"
+fi
 
 # --- C: the API on a live stream (record: param, the stream has no ?record=true)
 wait_for 20 logged "$C_LOG" "publish .*stream=live/api " || log "api publisher slow to start"
