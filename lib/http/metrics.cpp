@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/recordings.h"
 #include "server/session.h"
 #include "util/text_escape.h"
 #include "util/version.h"
@@ -171,6 +172,16 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
     e.sample("rtmpkit_buffered_bytes", {}, srv.buffered_bytes());
     e.family("rtmpkit_max_memory_bytes", "gauge", "The max_memory budget (0: none).");
     e.sample("rtmpkit_max_memory_bytes", {}, std::uint64_t(config.max_memory));
+
+    const server::Recordings& recordings = srv.recordings();
+    e.family("rtmpkit_recordings", "gauge", "Publications being recorded now.");
+    e.sample("rtmpkit_recordings", {}, std::uint64_t(recordings.active()));
+    e.family("rtmpkit_recording_files_total", "counter",
+             "Recording files ended: finished, or failed (a write error, or stopped early).");
+    e.sample("rtmpkit_recording_files_total", {{"status", "finished"}}, recordings.totals().files_finished);
+    e.sample("rtmpkit_recording_files_total", {{"status", "failed"}}, recordings.totals().files_failed);
+    e.family("rtmpkit_recording_written_bytes_total", "counter", "Bytes of recording files that ended.");
+    e.sample("rtmpkit_recording_written_bytes_total", {}, recordings.totals().bytes_written);
 
     // Per stream, up to metrics_max_streams (the first by app and name): a scrape stays small
     // whatever names publishers pick.

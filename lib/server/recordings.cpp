@@ -223,6 +223,8 @@ void Recordings::file_done(const record::WriterEvent& e, FileContext& context) {
                              {"path", e.path},
                              {"bytes", std::to_string(e.size)},
                              {"duration_ms", std::to_string(status.duration_ms)}};
+    ++(failed ? totals_.files_failed : totals_.files_finished);
+    totals_.bytes_written += e.size;
     if (failed) {
         fields.emplace_back("reason", status.reason);
         net::logger().warn("recording file failed", fields);

@@ -20,6 +20,13 @@ namespace server {
 
 class Server;
 
+// Counters that never go back, for /metrics.
+struct RecordingTotals {
+    std::uint64_t files_finished = 0;
+    std::uint64_t files_failed = 0;  // a write error, or the recording stopped early
+    std::uint64_t bytes_written = 0; // of every file that ended
+};
+
 class Recordings {
 public:
     explicit Recordings(Server& server);
@@ -47,6 +54,8 @@ public:
     bool recording(const StreamKey& key) const;
     std::optional<RecordingReport> report(const StreamKey& key) const;
     std::vector<RecordingReport> reports() const;
+    std::size_t active() const { return active_.size(); }
+    const RecordingTotals& totals() const { return totals_; }
 
     // For recorders.
     long long now_ms() const;
@@ -83,6 +92,7 @@ private:
     std::unique_ptr<record::FileWriter> writer_;  // started with the first recording
     event* writer_event_ = nullptr;
     event* reap_ = nullptr;
+    RecordingTotals totals_;
 };
 
 }  // namespace server

@@ -216,6 +216,12 @@ wait_for 20 exited "$YES_PUB"; wait_for 20 exited "$NO_PUB"; wait_for 20 exited 
 wait_for 10 test -s "$REC/c/live/yes.flv"; wait_for 10 test -s "$REC/d/on.flv"
 check "C: ?record=true is recorded" test -s "$REC/c/live/yes.flv"
 check "C: without it nothing is recorded" bash -c "! ls '$REC/c/live/no'* 2>/dev/null"
+curl -sf "http://127.0.0.1:$HP/metrics" >"$WORK/metrics.txt"
+check "C: /metrics counts the two finished files, their bytes, no recording left" bash -c "
+  grep -qx 'rtmpkit_recording_files_total{status=\"finished\"} 2' '$WORK/metrics.txt' &&
+  grep -qx 'rtmpkit_recordings 0' '$WORK/metrics.txt' &&
+  [ \$(awk '/^rtmpkit_recording_written_bytes_total / { print \$2 }' '$WORK/metrics.txt') = \
+    \$((\$(stat -c %s '$REC/c/live/yes.flv') + \$(stat -c %s '$REC/c/live/api.flv'))) ]"
 check "C: publishStream says record true for ?record=true" \
   bash -c "grep '\"app\":\"C\"' '$HOOKS_A' | grep '\"method\":\"publishStream\"' | grep '\"name\":\"yes\"' | grep -q '\"record\":true'"
 check "C: publishStream says record false without it" \
