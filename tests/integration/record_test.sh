@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # FLV recording end to end: ffmpeg publishes, rtmp-serve records, ffmpeg/ffprobe read the files,
-# hook-echo receives RecordingStatusEvent, curl drives the API. Six servers run side by side so
+# hook-echo receives RecordingStatusEvent, curl drives the API. Seven servers run side by side so
 # that the real-time publishes overlap:
 #   A  record: all, hooks     — bit-exact file, metadata patch, "../" names, reconnect, SIGTERM
 #   B  record_max_duration 2s — split files each play alone, from 0, with headers; bit-exact joined
-#   C  record: param, API     — ?record=true or not; POST/DELETE .../record, GET /recordings
+#   C  record: param, API     — ?record=true or not; POST/DELETE .../record, GET /recordings,
+#                               /metrics
 #   D  record: none + a hook that answers record=true;  E  record: all + a hook answering false
 #   F  record: all into a full tmpfs and below a regular file — the live player goes on
 #   G  record: all onto a file system frozen mid-recording (fsfreeze): the writer thread blocks,
