@@ -3,7 +3,7 @@
 # Unit suites (release and ASan/UBSan builds), fuzz smoke runs, integration scripts.
 # Usage: tests/run.sh [unit|asan|fuzz|docs|integration|asan-integration ...]   (default: all)
 # asan-integration runs every tests/integration/*hostile*_test.sh, the bounds, admission and storm
-# scripts and the HTTP API test again against the AddressSanitizer + UBSan rtmp-serve (build-asan/bin/rtmp-serve,
+# scripts and the HTTP API and TLS tests again against the AddressSanitizer + UBSan rtmp-serve (build-asan/bin/rtmp-serve,
 # from `make test`): lib.sh fails a script on any sanitizer report; memory figures are checked on
 # the release build only (check_memory).
 set -uo pipefail
@@ -76,7 +76,7 @@ for k in "${kinds[@]}"; do
       if [ -x build-asan/bin/rtmp-serve ]; then
         SERVE_BIN=$PWD/build-asan/bin/rtmp-serve SERVE_SANITIZED=1 \
           run_integration asan/ tests/integration/*hostile*_test.sh \
-            tests/integration/serve_{bounds,admission,storm}_test.sh tests/integration/http_api_test.sh
+            tests/integration/serve_{bounds,admission,storm}_test.sh tests/integration/{http_api,tls}_test.sh
       else
         record "asan/rtmp-serve is built (make BUILD=build-asan SAN=1 build-asan/bin/rtmp-serve)" 1
       fi ;;

@@ -137,7 +137,7 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
     e.sample("rtmpkit_dropped_messages_total", {{"reason", "too_short"}}, t.dropped_too_short);
 
     e.by_reason("rtmpkit_handshake_failures_total", "Sessions that failed their handshake.",
-                stats.handshake_failures, {"bad_version", "bad_digest", "timeout", "no_connect"});
+                stats.handshake_failures, {"bad_version", "bad_digest", "timeout", "no_connect", "tls"});
     e.by_reason("rtmpkit_command_failures_total",
                 "Commands refused or sessions closed for what they sent, by reason.",
                 stats.command_failures,

@@ -172,7 +172,10 @@ Response Router::server_info() const {
     j["node_id"] = util::json_safe(server_.node_id());
     j["started_at"] = iso_time(server_.started_at_ms());
     j["uptime_seconds"] = double(server_.now_ms() - server_.started_at_ms()) / 1000.0;
-    j["listeners"] = {{"rtmp", server_.listening_on()}, {"http", http_listeners_}};
+    j["listeners"] = {{"rtmp", server_.listening_on()},
+                      {"rtmps", server_.listening_tls_on()},
+                      {"http", http_listeners_},
+                      {"https", https_listeners_}};
     json connections;
     connections["total"] = server_.session_count();
     connections["handshake"] = roles["handshake"];

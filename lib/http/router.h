@@ -14,7 +14,10 @@ class Router {
 public:
     explicit Router(server::Server& srv) : server_(srv) {}
     // The HTTP addresses being served, for GET /api/v1/server.
-    void set_http_listeners(std::vector<std::string> addresses) { http_listeners_ = std::move(addresses); }
+    void set_http_listeners(std::vector<std::string> plain, std::vector<std::string> tls) {
+        http_listeners_ = std::move(plain);
+        https_listeners_ = std::move(tls);
+    }
 
     Response handle(const Request& request);
 
@@ -31,7 +34,7 @@ private:
     void log_refusal(const Request& request, const std::string& reason);
 
     server::Server& server_;
-    std::vector<std::string> http_listeners_;
+    std::vector<std::string> http_listeners_, https_listeners_;
     long long log_window_ms_ = 0;
     int logged_in_window_ = 0;
     std::uint64_t unlogged_ = 0;

@@ -2,6 +2,8 @@
 #include "server/server.h"
 
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -105,26 +107,49 @@ bool Server::start(std::string& error) {
                                                       {"to", std::to_string(fds.after)}});
     }
     reserve_descriptor_slots(std::min(fds.after, fds_needed(config_->max_connections)));
+    if (!load_tls(*config_, error)) return false;
     for (const auto& text : config_->listen) {
-        auto addr = net::parse_listen_address(text);
-        if (!addr) {
-            error = "bad listen address '" + text + "'";
-            return false;
-        }
-        unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
-        if (addr->storage.ss_family == AF_INET6) flags |= LEV_OPT_BIND_IPV6ONLY;
-        evconnlistener* l = evconnlistener_new_bind(base_, &Server::on_accept, this, flags, 1024,
-                                                    addr->get(), int(addr->length));
-        if (!l) {
-            error = "cannot listen on " + text + ": " +
-                    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
-            return false;
-        }
-        evconnlistener_set_error_cb(l, &Server::on_accept_error);
-        listeners_.push_back(l);
+        if (!bind(text, &Server::on_accept, error)) return false;
         listening_on_.push_back(text);
         net::logger().info("listening", {{"address", text}});
     }
+    for (const auto& text : config_->rtmps_listen) {
+        if (!bind(text, &Server::on_accept_tls, error)) return false;
+        listening_tls_on_.push_back(text);
+        net::logger().info("listening for RTMPS", {{"address", text}});
+    }
+    return true;
+}
+
+bool Server::bind(const std::string& text, evconnlistener_cb callback, std::string& error) {
+    auto addr = net::parse_listen_address(text);
+    if (!addr) {
+        error = "bad listen address '" + text + "'";
+        return false;
+    }
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+    if (addr->storage.ss_family == AF_INET6) flags |= LEV_OPT_BIND_IPV6ONLY;
+    evconnlistener* l = evconnlistener_new_bind(base_, callback, this, flags, 1024, addr->get(),
+                                                int(addr->length));
+    if (!l) {
+        error = "cannot listen on " + text + ": " + evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+        return false;
+    }
+    evconnlistener_set_error_cb(l, &Server::on_accept_error);
+    listeners_.push_back(l);
+    return true;
+}
+
+bool Server::load_tls(const Config& config, std::string& error) {
+    if (config.tls_cert.empty() && config.tls_key.empty()) return true;
+    auto ctx = net::load_server_context(config.tls_cert, config.tls_key, config.tls_min_version);
+    if (!ctx) {
+        error = ctx.error().message;
+        return false;
+    }
+    tls_ = *ctx;
+    net::logger().info("TLS certificate loaded", {{"certificate", net::describe_certificate(tls_)},
+                                                  {"min_version", config.tls_min_version}});
     return true;
 }
 
@@ -150,11 +175,19 @@ void Server::refuse(evutil_socket_t fd, const std::string& peer, std::string_vie
     refusals_unlogged_ = 0;
 }
 
-void Server::on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* self) {
+void Server::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int, void* self) {
     try {
-        static_cast<Server*>(self)->accept(l, fd, addr, len);
+        static_cast<Server*>(self)->accept(fd, addr, false);
     } catch (const std::exception& e) {
         // The loop boundary: this one connection is lost, the server keeps serving.
+        guard_log("accept", e.what());
+    }
+}
+
+void Server::on_accept_tls(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int, void* self) {
+    try {
+        static_cast<Server*>(self)->accept(fd, addr, true);
+    } catch (const std::exception& e) {
         guard_log("accept", e.what());
     }
 }
@@ -167,7 +200,7 @@ void Server::guard_log(const char* where, const char* what) noexcept {
     }
 }
 
-void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
+void Server::accept(evutil_socket_t fd, sockaddr* addr, bool tls) {
     Server* s = this;
     std::string peer = net::format_address(addr);
     if (s->stopping_ || s->sessions_.size() >= std::size_t(s->config_->max_connections)) {
@@ -197,7 +230,17 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
         local_text = net::format_address(reinterpret_cast<sockaddr*>(&local));
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    bufferevent* bev = bufferevent_socket_new(s->base_, fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent* bev = nullptr;
+    if (tls) {
+        // The session's own context reference: a reload that swaps tls_ leaves it valid.
+        SSL* ssl = s->tls_ ? SSL_new(s->tls_.get()) : nullptr;
+        if (ssl)
+            bev = bufferevent_openssl_socket_new(s->base_, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                 BEV_OPT_CLOSE_ON_FREE);
+        if (!bev && ssl) SSL_free(ssl);
+    } else {
+        bev = bufferevent_socket_new(s->base_, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
     if (!bev) {
         evutil_closesocket(fd);
         s->admission_.release(key, s->now_ms());
@@ -205,7 +248,7 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
     }
     ++s->stats_.connections_accepted;
     auto session = std::make_unique<Session>(*s, s->config_, s->next_session_id_++, bev, peer,
-                                             local_text);
+                                             local_text, tls);
     Session* raw = session.get();
     s->sessions_.emplace(raw, std::move(session));
     s->admission_keys_.emplace(raw, std::move(key));
@@ -534,8 +577,20 @@ void Server::on_grace_timeout(evutil_socket_t, short, void* self) {
 }
 
 void Server::reload(Config config) {
-    if (config.listen != config_->listen)
+    if (config.listen != config_->listen || config.rtmps_listen != config_->rtmps_listen ||
+        config.http_listen != config_->http_listen || config.https_listen != config_->https_listen)
         net::logger().warn("reload: listen addresses change only at restart");
+    // A certificate renewed on disk is taken for new sessions; one that does not load keeps
+    // the running one (and its key), so a bad deploy does not take RTMPS and HTTPS down.
+    std::string tls_error;
+    net::TlsContext running = tls_;
+    if (!load_tls(config, tls_error)) {
+        net::logger().error("reload: TLS certificate not loaded, keeping the running one",
+                            {{"error", tls_error}});
+        config.tls_cert = config_->tls_cert;
+        config.tls_key = config_->tls_key;
+        tls_ = running;
+    }
     config_ = std::make_shared<const Config>(std::move(config));
     apply_admission_limits();
     make_hook_client();

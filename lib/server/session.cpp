@@ -3,7 +3,10 @@
 #include "server/session.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,12 +37,13 @@ rtmp::ChunkLimits chunk_limits(const Config& c) {
 }  // namespace
 
 Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint64_t id,
-                 bufferevent* bev, std::string peer, std::string local)
+                 bufferevent* bev, std::string peer, std::string local, bool tls)
     : server_(server),
       config_(std::move(config)),
       id_(id),
       since_ms_(server.now_ms()),
       bev_(bev),
+      tls_(tls),
       out_(bufferevent_get_output(bev)),
       peer_(std::move(peer)),
       local_(std::move(local)),
@@ -78,6 +82,7 @@ Session::~Session() {
     if (writable_) event_free(writable_);
     if (stall_timer_) event_free(stall_timer_);
     if (timer_) event_free(timer_);
+    if (drained_cb_) evbuffer_remove_cb_entry(out_, drained_cb_);
     if (bev_) bufferevent_free(bev_);
 }
 
@@ -148,6 +153,19 @@ void Session::on_event(bufferevent*, short what, void* self) {
         } else if (what & BEV_EVENT_EOF) {
             s->close("peer closed the connection", false);
         } else if (what & BEV_EVENT_ERROR) {
+            if (s->tls_ && bufferevent_get_openssl_error(s->bev_)) {
+                // A plain RTMP handshake on the TLS port, garbage, a refused renegotiation...
+                std::string why;
+                while (unsigned long e = bufferevent_get_openssl_error(s->bev_)) {
+                    char buf[256];
+                    ERR_error_string_n(e, buf, sizeof buf);
+                    why += (why.empty() ? "" : "; ") + std::string(buf);
+                }
+                if (!s->handshake_.done())
+                    ServerStats::count(s->server_.stats().handshake_failures, "tls");
+                s->close("TLS error: " + why, true);
+                return;
+            }
             s->close(std::string("socket error: ") +
                          evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
                      false);
@@ -420,6 +438,8 @@ SessionReport Session::report() const {
     r.output_queued = evbuffer_get_length(out_);
     r.messages_dropped = r.totals.dropped_slow_player + r.totals.dropped_too_large;
     r.since_ms = since_ms_;
+    r.tls = tls_;
+    if (tls_) r.tls_session = net::session_info(bufferevent_openssl_get_ssl(bev_));
     return r;
 }
 

@@ -18,6 +18,17 @@ void Session::enter_player_output() {
     if (player_output_) return;
     player_output_ = true;
     ledger_.appended(evbuffer_get_length(out_), false);  // replies so far: all private
+    if (tls_) {
+        // OpenSSL must encrypt every byte, so the bufferevent keeps writing (no writev of the
+        // shared chunks to the socket, no write_coalesce); its write timeout is the stall
+        // bound, and what it takes from the output is counted for the ledger.
+        drained_cb_ = evbuffer_add_cb(out_, &Session::on_output_drained, this);
+        const long long wt = duration_ms(config_->write_timeout);
+        timeval wtv = net::to_timeval(wt);
+        bufferevent_set_timeouts(bev_, nullptr, wt > 0 ? &wtv : nullptr);
+        bufferevent_set_max_single_read(bev_, 2048);
+        return;
+    }
     bufferevent_disable(bev_, EV_WRITE);
     bufferevent_set_timeouts(bev_, nullptr, nullptr);
     // A socket bufferevent freezes the start of its output so that only it drains it; from here
@@ -33,8 +44,15 @@ void Session::enter_player_output() {
     last_progress_ms_ = server_.now_ms();
 }
 
+void Session::on_output_drained(evbuffer*, const evbuffer_cb_info* info, void* self) {
+    auto* s = static_cast<Session*>(self);
+    if (info->n_deleted == 0) return;
+    s->ledger_.sent(info->n_deleted);
+    s->last_progress_ms_ = s->server_.now_ms();
+}
+
 void Session::request_flush() {
-    if (!player_output_ || flush_requested_ || closing_) return;
+    if (!player_output_ || flush_requested_ || closing_ || tls_) return;
     flush_requested_ = true;
     server_.schedule_flush(this);
 }
@@ -45,7 +63,7 @@ void Session::flush() {
 }
 
 void Session::write_now() {
-    if (closing_) return;
+    if (closing_ || tls_) return;  // TLS: the bufferevent writes on its own
     evbuffer* out = out_;
     const evutil_socket_t fd = bufferevent_getfd(bev_);
     while (evbuffer_get_length(out) > 0) {
