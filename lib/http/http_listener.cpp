@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 
+#include <ctime>
 #include <exception>
 
 #include "net/address.h"
@@ -176,6 +177,8 @@ void HttpListener::serve(evhttp_request* req) {
         r.peer = sa ? net::format_address(sa) : "?";
         r.peer_is_loopback = loopback(sa);
     }
+    timespec t0{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     Response out = router_.handle(r);
     evkeyvalq* headers = evhttp_request_get_output_headers(req);
     if (!out.content_type.empty()) evhttp_add_header(headers, "Content-Type", out.content_type.c_str());
@@ -185,6 +188,10 @@ void HttpListener::serve(evhttp_request* req) {
     if (!out.body.empty() && r.method != "HEAD") evbuffer_add(body, out.body.data(), out.body.size());
     evhttp_send_reply(req, out.status, reason_phrase(out.status), body);
     evbuffer_free(body);
+    timespec t1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    router_.account(Router::route_label(r),
+                    double(t1.tv_sec - t0.tv_sec) + double(t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 }  // namespace http

@@ -87,7 +87,8 @@ std::string escape_label_value(std::string_view value) {
     return out;
 }
 
-std::string render_metrics(const server::Server& srv, const ProcessStats& process) {
+std::string render_metrics(const server::Server& srv, const ProcessStats& process,
+                           const HttpCosts& http) {
     Exposition e;
     const server::ServerStats& stats = srv.stats();
     const auto& config = *srv.config();
@@ -190,6 +191,13 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
     e.family("rtmpkit_streams_without_series", "gauge",
              "Streams beyond metrics_max_streams, which have no per-stream series.");
     e.sample("rtmpkit_streams_without_series", {}, srv.streams().size() - shown.size());
+
+    e.family("rtmpkit_http_requests_total", "counter", "HTTP requests answered, by route.");
+    for (const auto& [route, c] : http) e.sample("rtmpkit_http_requests_total", {{"route", route}}, c.requests);
+    e.family("rtmpkit_http_request_cpu_seconds_total", "counter",
+             "The server's CPU time spent answering HTTP requests, by route.");
+    for (const auto& [route, c] : http)
+        e.sample_double("rtmpkit_http_request_cpu_seconds_total", {{"route", route}}, c.cpu_seconds);
 
     if (process.valid) {
         e.family("process_cpu_seconds_total", "counter", "User and system CPU time spent.");

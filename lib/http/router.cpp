@@ -63,6 +63,28 @@ std::optional<std::vector<std::string>> split_path(std::string_view path) {
     return out;
 }
 
+std::string Router::route_label(const Request& request) {
+    auto s = split_path(request.path);
+    if (!s) return "other";
+    if (s->empty()) return "/";
+    if (s->size() == 1 && ((*s)[0] == "healthz" || (*s)[0] == "metrics")) return "/" + (*s)[0];
+    if (s->size() >= 3 && (*s)[0] == "api" && (*s)[1] == "v1") {
+        const std::string& what = (*s)[2];
+        if (what == "server" && s->size() == 3) return "/api/v1/server";
+        if (what == "streams" && s->size() == 3) return "/api/v1/streams";
+        if (what == "streams" && s->size() == 5) return "/api/v1/streams/{app}/{name}";
+        if (what == "sessions" && s->size() == 3) return "/api/v1/sessions";
+        if (what == "sessions" && s->size() == 4) return "/api/v1/sessions/{id}";
+    }
+    return "other";
+}
+
+void Router::account(const std::string& route, double cpu_seconds) {
+    RouteCost& c = costs_[route];
+    ++c.requests;
+    c.cpu_seconds += cpu_seconds;
+}
+
 void Router::log_refusal(const Request& request, const std::string& reason) {
     const long long now = server_.now_ms();
     if (now - log_window_ms_ >= 1000) {
@@ -131,7 +153,7 @@ Response Router::route(const Request& request, const std::vector<std::string>& s
         if (!is_read(request)) return method_not_allowed("GET, HEAD");
         Response r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        r.body = render_metrics(server_, read_process_stats());
+        r.body = render_metrics(server_, read_process_stats(), costs_);
         return r;
     }
     return api(request, s);

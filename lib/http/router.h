@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http/http_message.h"
+#include "http/metrics.h"
 #include "server/server.h"
 
 namespace http {
@@ -20,6 +21,10 @@ public:
     }
 
     Response handle(const Request& request);
+    // The route a request is counted under in /metrics (a fixed label, never the raw path).
+    static std::string route_label(const Request& request);
+    // The glue reports what answering took (CPU time of the loop's thread).
+    void account(const std::string& route, double cpu_seconds);
 
 private:
     Response route(const Request& request, const std::vector<std::string>& segments);
@@ -35,6 +40,7 @@ private:
 
     server::Server& server_;
     std::vector<std::string> http_listeners_, https_listeners_;
+    HttpCosts costs_;
     long long log_window_ms_ = 0;
     int logged_in_window_ = 0;
     std::uint64_t unlogged_ = 0;
