@@ -234,10 +234,26 @@ void Server::accept(evutil_socket_t fd, sockaddr* addr, bool tls) {
     if (tls) {
         // The session's own context reference: a reload that swaps tls_ leaves it valid.
         SSL* ssl = s->tls_ ? SSL_new(s->tls_.get()) : nullptr;
-        if (ssl)
-            bev = bufferevent_openssl_socket_new(s->base_, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                 BEV_OPT_CLOSE_ON_FREE);
-        if (!bev && ssl) SSL_free(ssl);
+        // OpenSSL over a socket bufferevent (a filter), not on the socket itself: its records
+        // collect in the socket bufferevent's output and leave in one writev, instead of one
+        // write() per record (per message for a player). The filter stops encrypting while
+        // 64 KiB wait there, so a slow player's backlog stays in the shared, unencrypted form.
+        bufferevent* socket_bev = ssl ? bufferevent_socket_new(s->base_, fd, BEV_OPT_CLOSE_ON_FREE)
+                                      : nullptr;
+        if (socket_bev)
+            bev = bufferevent_openssl_filter_new(s->base_, socket_bev, ssl,
+                                                 BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+        if (bev) {
+            bufferevent_setwatermark(bev, EV_WRITE, 0, 64 * 1024);
+        } else if (!socket_bev) {
+            evutil_closesocket(fd);
+            if (ssl) SSL_free(ssl);
+            s->admission_.release(key, s->now_ms());
+            return;
+        } else {  // out of memory in the filter: who owns what is unclear, so only give up
+            s->admission_.release(key, s->now_ms());
+            return;
+        }
     } else {
         bev = bufferevent_socket_new(s->base_, fd, BEV_OPT_CLOSE_ON_FREE);
     }

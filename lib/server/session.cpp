@@ -63,6 +63,10 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
     bufferevent_enable(bev_, EV_READ | EV_WRITE);
     timer_purpose_ = TimerPurpose::Handshake;
     arm_timer(duration_ms(config_->handshake_timeout));
+    if (tls_)
+        if (bufferevent* below = bufferevent_get_underlying(bev_))
+            socket_drained_cb_ = evbuffer_add_cb(bufferevent_get_output(below),
+                                                 &Session::on_socket_output_drained, this);
     net::logger().debug("connection accepted", {{"session", std::to_string(id_)}, {"peer", peer_}});
 }
 
@@ -83,6 +87,9 @@ Session::~Session() {
     if (stall_timer_) event_free(stall_timer_);
     if (timer_) event_free(timer_);
     if (drained_cb_) evbuffer_remove_cb_entry(out_, drained_cb_);
+    if (socket_drained_cb_)
+        if (bufferevent* below = bufferevent_get_underlying(bev_))
+            evbuffer_remove_cb_entry(bufferevent_get_output(below), socket_drained_cb_);
     if (bev_) bufferevent_free(bev_);
 }
 
@@ -137,7 +144,13 @@ void Session::on_read(bufferevent*, void* self) {
 void Session::on_write(bufferevent*, void* self) {
     auto* s = static_cast<Session*>(self);
     s->guarded("write", [s] {
-        if (s->flushing_ && !s->closing_) s->close(s->pending_close_reason_, s->pending_close_error_);
+        if (s->flushing_ && !s->closing_) {
+            // TLS: the records may still wait below; on_socket_output_drained closes then.
+            if (s->all_sent()) s->close(s->pending_close_reason_, s->pending_close_error_);
+            return;
+        }
+        // A TLS player's output is drained: writes wait for the next flush (write_coalesce).
+        if (s->tls_ && s->player_output_ && !s->closing_) bufferevent_disable(s->bev_, EV_WRITE);
     });
 }
 
@@ -367,13 +380,28 @@ void Session::close(const std::string& reason, bool error) {
     server_.schedule_close(this);
 }
 
+bool Session::all_sent() const {
+    if (evbuffer_get_length(out_) > 0) return false;
+    bufferevent* below = tls_ ? bufferevent_get_underlying(bev_) : nullptr;
+    return !below || evbuffer_get_length(bufferevent_get_output(below)) == 0;
+}
+
+void Session::on_socket_output_drained(evbuffer* buf, const evbuffer_cb_info* info, void* self) {
+    auto* s = static_cast<Session*>(self);
+    if (info->n_deleted == 0 || evbuffer_get_length(buf) > 0) return;
+    s->guarded("sent", [s] {
+        if (s->flushing_ && !s->closing_ && s->all_sent())
+            s->close(s->pending_close_reason_, s->pending_close_error_);
+    });
+}
+
 void Session::close_after_flush(const std::string& reason, bool error) {
     if (stopped()) return;
     flushing_ = true;
     stop_publishing();
     stop_playing();
     bufferevent_disable(bev_, EV_READ);
-    if (evbuffer_get_length(out_) == 0) {
+    if (all_sent()) {
         close(reason, error);
         return;
     }

@@ -150,6 +150,10 @@ private:
     // TLS players: the bufferevent writes through OpenSSL; what it takes is counted here.
     static void on_output_drained(evbuffer*, const evbuffer_cb_info* info, void* self);
     evbuffer_cb_entry* drained_cb_ = nullptr;
+    // TLS: the socket bufferevent under the OpenSSL filter has sent its last encrypted byte.
+    static void on_socket_output_drained(evbuffer*, const evbuffer_cb_info* info, void* self);
+    evbuffer_cb_entry* socket_drained_cb_ = nullptr;
+    bool all_sent() const;
     static void on_stall_timer(evutil_socket_t, short, void* self);
     void write_silenced(const MediaMessage& m);
     // `m` with this payload, encoded for this player alone (its stream id, silence).

@@ -19,14 +19,17 @@ void Session::enter_player_output() {
     player_output_ = true;
     ledger_.appended(evbuffer_get_length(out_), false);  // replies so far: all private
     if (tls_) {
-        // OpenSSL must encrypt every byte, so the bufferevent keeps writing (no writev of the
-        // shared chunks to the socket, no write_coalesce); its write timeout is the stall
-        // bound, and what it takes from the output is counted for the ledger.
+        // OpenSSL must encrypt every byte, so the TLS bufferevent writes (never the socket
+        // writev of plain players). It is enabled for writing only from a flush to the moment
+        // its output is drained (on_write), so write_coalesce batches TLS players too: their
+        // records then leave in one writev of the socket bufferevent under the filter. Its
+        // write timeout is the stall bound; what it takes from the output counts for the ledger.
         drained_cb_ = evbuffer_add_cb(out_, &Session::on_output_drained, this);
         const long long wt = duration_ms(config_->write_timeout);
         timeval wtv = net::to_timeval(wt);
         bufferevent_set_timeouts(bev_, nullptr, wt > 0 ? &wtv : nullptr);
         bufferevent_set_max_single_read(bev_, 2048);
+        bufferevent_disable(bev_, EV_WRITE);
         return;
     }
     bufferevent_disable(bev_, EV_WRITE);
@@ -52,7 +55,7 @@ void Session::on_output_drained(evbuffer*, const evbuffer_cb_info* info, void* s
 }
 
 void Session::request_flush() {
-    if (!player_output_ || flush_requested_ || closing_ || tls_) return;
+    if (!player_output_ || flush_requested_ || closing_) return;
     flush_requested_ = true;
     server_.schedule_flush(this);
 }
@@ -63,7 +66,11 @@ void Session::flush() {
 }
 
 void Session::write_now() {
-    if (closing_ || tls_) return;  // TLS: the bufferevent writes on its own
+    if (closing_) return;
+    if (tls_) {
+        bufferevent_enable(bev_, EV_WRITE);  // encrypts now; on_write disables it when drained
+        return;
+    }
     evbuffer* out = out_;
     const evutil_socket_t fd = bufferevent_getfd(bev_);
     while (evbuffer_get_length(out) > 0) {

@@ -90,6 +90,19 @@ check "plain sessions have tls null" bash -c \
 check "a same-origin https:// Origin is served" bash -c \
   "[ \$(curl -s -o /dev/null -w '%{http_code}' --cacert '$C/ca.pem' -H 'Origin: https://localhost:$HPS' '$A/api/v1/streams') = 200 ]"
 
+# A TLS player closed by the operator still gets its last bytes (StreamEOF, NetStream.Play.Stop)
+# before the connection ends: the close waits for the records under the OpenSSL filter.
+"$BIN/rtmp-probe" --format json --ca-file "$C/ca.pem" --duration 30 --flash-ver KICK-ME \
+  "rtmps://localhost:$TP/live/tls" >"$WORK/kick.json" 2>/dev/null &
+KICKED=$!
+kid() { curl -sf --cacert "$C/ca.pem" "$A/api/v1/sessions" | jq -r '.items[] | select(.flash_ver == "KICK-ME") | .id'; }
+wait_for 10 test -n "$(kid)"
+check "DELETE over https:// closes the rtmps player" bash -c \
+  "[ \$(curl -s -o /dev/null -w '%{http_code}' --cacert '$C/ca.pem' -X DELETE '$A/api/v1/sessions/$(kid)') = 204 ]"
+wait_for 10 exited "$KICKED"
+check "the kicked rtmps player got NetStream.Play.Stop before the close" \
+  jq -e '[.statuses[] | select(.code == "NetStream.Play.Stop")] | length == 1' "$WORK/kick.json"
+
 # Hostile input on the TLS port.
 n_before=$(grep -c "TLS error" "$SERVE_LOG")
 "$BIN/rtmp-probe" --timeout 3 "rtmp://127.0.0.1:$TP/live/tls" >/dev/null 2>&1
