@@ -167,6 +167,10 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
     e.family("rtmpkit_hook_events_pending", "gauge", "Hook status events not yet delivered.");
     e.sample("rtmpkit_hook_events_pending", {}, srv.hooks() ? srv.hooks()->pending_events() : 0);
 
+    e.family("rtmpkit_write_merge_seconds", "gauge",
+             "How long player output waits to be merged now (adapts to the load, up to "
+             "write_coalesce).");
+    e.sample_double("rtmpkit_write_merge_seconds", {}, srv.merge_delay().effective_ms() / 1000);
     e.family("rtmpkit_buffered_bytes", "gauge",
              "Bytes buffered for input and output, as max_memory counts them.");
     e.sample("rtmpkit_buffered_bytes", {}, srv.buffered_bytes());

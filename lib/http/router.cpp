@@ -1,6 +1,7 @@
 #include "http/router.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "http/access.h"
 #include "http/api_json.h"
@@ -207,6 +208,8 @@ Response Router::server_info() const {
     connections["closing"] = roles["closing"];
     j["connections"] = connections;
     j["streams"] = server_.streams().size();
+    j["write_merge"] = {{"write_coalesce_ms", server_.merge_delay().limit_ms()},
+                        {"effective_ms", std::round(server_.merge_delay().effective_ms() * 10) / 10}};
     j["memory"] = {{"buffered_bytes", server_.buffered_bytes()},
                    {"max_memory", c.max_memory},
                    {"rss_bytes", p.resident_bytes}};

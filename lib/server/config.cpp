@@ -98,11 +98,13 @@ std::vector<Setting> settings_of(Config& c) {
          "continue: ffmpeg and VLC end playback on UnpublishNotify); 0 tells them at once",
          &c.unpublish_notify_delay, {}, true},
         {"write_coalesce",
-         "how long a player's bytes may wait to be sent together in one writev (as SRS's merged "
-         "writes); 0 sends what one event-loop turn queued at its end. With many players this "
-         "saves most of the system calls (at 1000 players of a 600 kbit/s stream, 50ms costs a "
-         "third of the CPU of 0) for at most that much latency; a new player's first bytes are "
-         "never held",
+         "the longest a player's bytes may wait to be sent together in one writev (as SRS's "
+         "merged writes); 0 sends what one event-loop turn queued at its end. The wait adapts "
+         "to the load: with few players bytes go out at once, and it grows with the players "
+         "that have output in each period, reaching this value at 100 (the log and the API's "
+         "write_merge say what it is). With many players this saves most of the system calls "
+         "(at 1000 players of a 600 kbit/s stream, 50ms costs a third of the CPU of 0); a new "
+         "player's first bytes are never held",
          &c.write_coalesce, {}, true},
         {"chunk_size", "outgoing chunk size announced to every peer (128..16777215)", &c.chunk_size,
          {}},

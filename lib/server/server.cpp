@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -44,6 +45,7 @@ void Server::apply_admission_limits() {
                                           double(config_->max_connection_rate_per_ip),
                                           double(config_->max_connection_rate_per_ip)});
     budget_.set_limit(std::size_t(config_->max_memory));
+    merge_.set_limit(duration_ms(config_->write_coalesce));
     // Sampling every 100 ms costs a few calls per session; a budget is never far behind.
     if (config_->max_memory > 0) {
         timeval tv{0, 100 * 1000};
@@ -514,7 +516,7 @@ void Server::schedule_flush(Session* session) {
     to_flush_.push_back(session);
     if (flush_pending_) return;
     flush_pending_ = true;
-    const long long delay = duration_ms(config_->write_coalesce);
+    const long long delay = merge_.next_ms();
     if (delay <= 0) {
         event_active(flush_, 0, 0);  // after the callbacks of this loop turn
     } else {
@@ -532,7 +534,24 @@ void Server::on_flush(evutil_socket_t, short, void* self) {
     s->flush_pending_ = false;
     std::vector<Session*> batch;
     batch.swap(s->to_flush_);
+    s->merge_.batch_done(batch.size());
     for (Session* session : batch) session->flush();
+    s->log_merge_delay();
+}
+
+void Server::log_merge_delay() {
+    // At most once every 10 s, and only when the applied wait has moved by half or more.
+    const long long now = now_ms();
+    if (now - merge_logged_ms_ < 10000) return;
+    const double v = merge_.effective_ms();
+    const double was = merge_logged_value_;
+    if (std::abs(v - was) < 0.5 * std::max(was, 1.0)) return;
+    merge_logged_ms_ = now;
+    merge_logged_value_ = v;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1fms", v);
+    net::logger().info("write merging adapts to the load",
+                       {{"effective", text}, {"write_coalesce", config_->write_coalesce}});
 }
 
 long long Server::now_ms() const {

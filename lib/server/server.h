@@ -16,6 +16,7 @@
 #include "server/admission.h"
 #include "server/config.h"
 #include "server/memory_budget.h"
+#include "server/merge_delay.h"
 #include "server/server_stats.h"
 #include "server/stream.h"
 
@@ -77,6 +78,8 @@ public:
     // The certificate context new TLS sessions (RTMPS, HTTPS) start with; empty without TLS.
     const net::TlsContext& tls_context() const { return tls_; }
     bool stopping() const { return stopping_; }
+    // write_coalesce as applied now (it adapts to the load, merge_delay.h).
+    const MergeDelay& merge_delay() const { return merge_; }
     // A session's destructor hands over its totals.
     void session_ended(const SessionTotals& totals) { stats_.ended += totals; }
 
@@ -137,6 +140,10 @@ private:
     static void on_reap(evutil_socket_t, short, void* self);
     static void on_flush(evutil_socket_t, short, void* self);
     std::vector<Session*> to_flush_;
+    MergeDelay merge_;
+    long long merge_logged_ms_ = 0;
+    double merge_logged_value_ = 0;
+    void log_merge_delay();
     event* flush_ = nullptr;
     bool flush_pending_ = false;
     static void on_grace_timeout(evutil_socket_t, short, void* self);
