@@ -35,9 +35,12 @@ _rtmp_probe() {
         --flash-ver)
             COMPREPLY=()
             return 0 ;;
+        --ca-file)
+            compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            return 0 ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '-h --help --duration --timeout --format --show-messages --trace --output --publish --loop --clients --connect-param --flash-ver --simple-handshake' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-h --help --duration --timeout --format --show-messages --trace --output --publish --loop --clients --connect-param --flash-ver --simple-handshake --ca-file --insecure' -- "$cur")
         return 0
     fi
     COMPREPLY=()

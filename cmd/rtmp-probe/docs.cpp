@@ -90,6 +90,8 @@ cli::DocInfo doc_info() {
               "closed unexpectedly, or the stream ended before the report was ready."},
         {"10", "With --clients: at least one session failed or was not playing in time (the "
                "summary counts them by reason)."},
+        {"11", "tls_failed: rtmps:// only: the TLS handshake failed (the certificate is not "
+               "trusted, has expired or names another host; the server does not speak TLS)."},
     };
     doc.see_also = {"rtmp-serve(1)", "rtmp-urlparse(1)", "ffprobe(1)", "rtmpdump(1)"};
     return doc;

@@ -31,6 +31,8 @@ struct Options {
     std::vector<std::string> connect_params;
     std::string flash_ver;
     bool simple_handshake = false;
+    std::string ca_file;
+    bool insecure = false;
 };
 
 void add_options(CLI::App& app, Options& o) {
@@ -89,6 +91,13 @@ void add_options(CLI::App& app, Options& o) {
         ->type_name("TEXT");
     app.add_flag("--simple-handshake", o.simple_handshake,
                  "Use the simple handshake instead of the digest one ffmpeg uses");
+    app.add_option("--ca-file", o.ca_file,
+                   "rtmps://: trust the server certificates this PEM file holds (or issued), "
+                   "instead of the system's CA certificates")
+        ->type_name("FILE");
+    app.add_flag("--insecure", o.insecure,
+                 "rtmps://: do not verify the server's certificate or its name (a self-signed "
+                 "test server)");
     app.get_option("--show-messages")->excludes(clients);
     app.get_option("--trace")->excludes(clients);
     app.get_option("--output")->excludes(clients)->excludes(publish);
@@ -122,9 +131,19 @@ int main(int argc, char** argv) {
         std::cerr << "rtmp-probe: " << o.url << ": " << url.error().message << "\n";
         return probe::kExitUsage;
     }
-    if (url->scheme != "rtmp") {
-        std::cerr << "rtmp-probe: only rtmp:// URLs are supported, not " << url->scheme << "://\n";
+    if (url->scheme != "rtmp" && url->scheme != "rtmps") {
+        std::cerr << "rtmp-probe: only rtmp:// and rtmps:// URLs are supported, not "
+                  << url->scheme << "://\n";
         return probe::kExitUsage;
+    }
+    std::optional<probe::TlsClient> tls;
+    if (url->scheme == "rtmps") {
+        auto ctx = net::make_client_context(o.ca_file, o.insecure);
+        if (!ctx) {
+            std::cerr << "rtmp-probe: " << ctx.error().message << "\n";
+            return probe::kExitUsage;
+        }
+        tls = probe::TlsClient{*ctx, url->host, !o.insecure};
     }
     probe::Mode mode = o.publish_file.empty() ? probe::Mode::Play : probe::Mode::Publish;
     auto config = probe::config_from_url(*url, mode, split_params(o.connect_params));
@@ -140,15 +159,15 @@ int main(int argc, char** argv) {
 
     if (o.clients > 0) {
         probe::LoadRunOptions l{o.url, *config, url->host, url->port, o.clients, o.duration,
-                                o.timeout, json};
+                                o.timeout, json, tls};
         return probe::run_load(l, std::cout, std::cerr);
     }
     if (mode == probe::Mode::Publish) {
         probe::PublishRunOptions p{o.url, o.publish_file, *config, url->host, url->port,
-                                   o.timeout, duration, o.loop, json};
+                                   o.timeout, duration, o.loop, json, tls};
         return probe::run_publish(p, std::cout, std::cerr);
     }
     probe::PlayRunOptions p{o.url, *config, url->host, url->port, o.timeout, duration,
-                            o.show_messages, o.trace, json, o.output};
+                            o.show_messages, o.trace, json, o.output, tls};
     return probe::run_play(p, std::cout, std::cerr);
 }

@@ -137,7 +137,8 @@ int main(int argc, char** argv) {
         // RTMP ports) still starts, without HTTP. An address the operator chose must be bound.
         const bool http_optional = loaded.config.http_listen == server::Config{}.http_listen;
         std::string error;
-        if (!srv.start(error) || !http_side.start(loaded.config.http_listen, http_optional, error)) {
+        if (!srv.start(error) || !http_side.start(loaded.config.http_listen, http_optional,
+                                                  loaded.config.https_listen, error)) {
             std::cerr << "rtmp-serve: " << error << "\n";
             rc = kExitRuntime;
         } else {

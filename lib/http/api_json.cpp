@@ -49,6 +49,10 @@ json session_json(const server::SessionReport& r) {
     j["output_queued_bytes"] = r.output_queued;
     j["messages_dropped"] = r.messages_dropped;
     j["since"] = iso_time(r.since_ms);
+    if (r.tls_session)
+        j["tls"] = {{"version", r.tls_session->version}, {"cipher", r.tls_session->cipher}};
+    else
+        j["tls"] = r.tls ? json({{"version", nullptr}, {"cipher", nullptr}}) : json(nullptr);
     return j;
 }
 
@@ -79,7 +83,8 @@ json stream_json(const server::Server& srv, const server::Stream& stream,
                           {"since", iso_time(stream.published_since_ms() ? stream.published_since_ms()
                                                                           : r.since_ms)},
                           {"params", params_json(r.stream_params)},
-                          {"flash_ver", util::json_safe(r.flash_ver)}};
+                          {"flash_ver", util::json_safe(r.flash_ver)},
+                          {"tls", r.tls}};
     } else {
         j["publisher"] = nullptr;
     }
@@ -99,7 +104,8 @@ json stream_json(const server::Server& srv, const server::Stream& stream,
                         {"bytes_out", r.totals.bytes_out},
                         {"output_queued_bytes", r.output_queued},
                         {"messages_dropped", r.messages_dropped},
-                        {"since", iso_time(r.since_ms)}});
+                        {"since", iso_time(r.since_ms)},
+                        {"tls", r.tls}});
     j["players"] = std::move(list);
     const server::GopStats gop = stream.gop_stats();
     j["gop_cache"] = {{"messages", gop.messages}, {"bytes", gop.bytes}, {"duration_ms", gop.duration_ms}};

@@ -1,11 +1,14 @@
 #include "http/http_listener.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 
+#include <ctime>
 #include <exception>
 
 #include "net/address.h"
@@ -62,54 +65,87 @@ bool loopback(const sockaddr* sa) {
 }  // namespace
 
 HttpListener::HttpListener(event_base* base, server::Server& srv, ListenerLimits limits)
-    : base_(base), http_(evhttp_new(base)), router_(srv) {
-    evhttp_set_max_headers_size(http_, ev_ssize_t(limits.max_header_bytes));
-    evhttp_set_max_body_size(http_, ev_ssize_t(limits.max_body_bytes));
-    evhttp_set_timeout(http_, limits.timeout_seconds);
-    // Every method reaches the router, which answers 405 itself with an Allow header.
-    evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                          EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_gencb(http_, &HttpListener::on_request, this);
-}
+    : base_(base), server_(srv), limits_(limits), router_(srv) {}
 
 HttpListener::~HttpListener() {
     if (http_) evhttp_free(http_);
+    if (https_) evhttp_free(https_);
 }
 
-bool HttpListener::start(const std::vector<std::string>& addresses, bool optional,
-                         std::string& error) {
-    for (const auto& text : addresses) {
-        auto addr = net::parse_listen_address(text);
-        if (!addr) {
-            error = "bad http_listen address '" + text + "'";
-            return false;
-        }
-        unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
-        if (addr->storage.ss_family == AF_INET6) flags |= LEV_OPT_BIND_IPV6ONLY;
-        evconnlistener* l = evconnlistener_new_bind(base_, nullptr,
-                                                    nullptr, flags | LEV_OPT_DISABLED, 128,
-                                                    addr->get(), int(addr->length));
-        if (!l) {
-            const std::string why = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
-            if (optional) {
-                net::logger().warn("HTTP not served on this address (cannot bind it)",
-                                   {{"address", text}, {"reason", why}});
-                continue;
-            }
-            error = "cannot listen for HTTP on " + text + ": " + why;
-            return false;
-        }
-        if (!evhttp_bind_listener(http_, l)) {
-            evconnlistener_free(l);
-            error = "cannot serve HTTP on " + text;
-            return false;
-        }
-        evconnlistener_enable(l);
-        bound_.push_back(text);
-        net::logger().info("listening for HTTP", {{"address", text}});
+evhttp* HttpListener::make_evhttp() {
+    evhttp* h = evhttp_new(base_);
+    evhttp_set_max_headers_size(h, ev_ssize_t(limits_.max_header_bytes));
+    evhttp_set_max_body_size(h, ev_ssize_t(limits_.max_body_bytes));
+    evhttp_set_timeout(h, limits_.timeout_seconds);
+    // Every method reaches the router, which answers 405 itself with an Allow header.
+    evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                      EVHTTP_REQ_PATCH);
+    evhttp_set_gencb(h, &HttpListener::on_request, this);
+    return h;
+}
+
+bufferevent* HttpListener::make_tls_bufferevent(event_base* base, void* self) {
+    // Each connection starts with the context in force now: a SIGHUP that renews the
+    // certificate reaches new connections, the SSL keeps its own reference.
+    const net::TlsContext& ctx = static_cast<HttpListener*>(self)->server_.tls_context();
+    SSL* ssl = ctx ? SSL_new(ctx.get()) : nullptr;
+    if (!ssl) return nullptr;
+    bufferevent* bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                      BEV_OPT_CLOSE_ON_FREE);
+    if (!bev) SSL_free(ssl);
+    return bev;
+}
+
+bool HttpListener::start(const std::vector<std::string>& plain, bool plain_optional,
+                         const std::vector<std::string>& tls, std::string& error) {
+    if (!plain.empty()) http_ = make_evhttp();
+    for (const auto& text : plain) {
+        if (!bind(http_, text, plain_optional, error)) return false;
     }
-    router_.set_http_listeners(bound_);
+    if (!tls.empty()) {
+        if (!server_.tls_context()) {
+            error = "https_listen needs tls_cert and tls_key";
+            return false;
+        }
+        https_ = make_evhttp();
+        evhttp_set_bevcb(https_, &HttpListener::make_tls_bufferevent, this);
+        for (const auto& text : tls)
+            if (!bind(https_, text, false, error)) return false;
+    }
+    router_.set_http_listeners(bound_, bound_tls_);
+    return true;
+}
+
+bool HttpListener::bind(evhttp* http, const std::string& text, bool optional, std::string& error) {
+    const bool tls = http == https_;
+    auto addr = net::parse_listen_address(text);
+    if (!addr) {
+        error = std::string("bad ") + (tls ? "https_listen" : "http_listen") + " address '" + text + "'";
+        return false;
+    }
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+    if (addr->storage.ss_family == AF_INET6) flags |= LEV_OPT_BIND_IPV6ONLY;
+    evconnlistener* l = evconnlistener_new_bind(base_, nullptr, nullptr, flags | LEV_OPT_DISABLED,
+                                                128, addr->get(), int(addr->length));
+    if (!l) {
+        const std::string why = evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+        if (optional) {
+            net::logger().warn("HTTP not served on this address (cannot bind it)",
+                               {{"address", text}, {"reason", why}});
+            return true;
+        }
+        error = std::string("cannot listen for ") + (tls ? "HTTPS" : "HTTP") + " on " + text + ": " + why;
+        return false;
+    }
+    if (!evhttp_bind_listener(http, l)) {
+        evconnlistener_free(l);
+        error = "cannot serve HTTP on " + text;
+        return false;
+    }
+    evconnlistener_enable(l);
+    (tls ? bound_tls_ : bound_).push_back(text);
+    net::logger().info(tls ? "listening for HTTPS" : "listening for HTTP", {{"address", text}});
     return true;
 }
 
@@ -141,6 +177,8 @@ void HttpListener::serve(evhttp_request* req) {
         r.peer = sa ? net::format_address(sa) : "?";
         r.peer_is_loopback = loopback(sa);
     }
+    timespec t0{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
     Response out = router_.handle(r);
     evkeyvalq* headers = evhttp_request_get_output_headers(req);
     if (!out.content_type.empty()) evhttp_add_header(headers, "Content-Type", out.content_type.c_str());
@@ -150,6 +188,10 @@ void HttpListener::serve(evhttp_request* req) {
     if (!out.body.empty() && r.method != "HEAD") evbuffer_add(body, out.body.data(), out.body.size());
     evhttp_send_reply(req, out.status, reason_phrase(out.status), body);
     evbuffer_free(body);
+    timespec t1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    router_.account(Router::route_label(r),
+                    double(t1.tv_sec - t0.tv_sec) + double(t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 }  // namespace http

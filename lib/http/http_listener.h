@@ -7,6 +7,7 @@
 
 #include "http/router.h"
 
+struct bufferevent;
 struct event_base;
 struct evhttp;
 struct evhttp_request;
@@ -26,19 +27,26 @@ public:
     HttpListener(const HttpListener&) = delete;
     HttpListener& operator=(const HttpListener&) = delete;
 
-    // Binds every address. An address that cannot be bound fails the start (false, `error`),
-    // unless `optional`: then it is skipped with a warning.
-    bool start(const std::vector<std::string>& addresses, bool optional, std::string& error);
-    const std::vector<std::string>& bound() const { return bound_; }
+    // Binds every address: `plain` for HTTP, `tls` for HTTPS (with the server's TLS context,
+    // re-read on SIGHUP). An address that cannot be bound fails the start (false, `error`),
+    // except a `plain` one when `plain_optional`: that is skipped with a warning.
+    bool start(const std::vector<std::string>& plain, bool plain_optional,
+               const std::vector<std::string>& tls, std::string& error);
 
 private:
     static void on_request(evhttp_request* req, void* self);
+    static bufferevent* make_tls_bufferevent(event_base* base, void* self);
     void serve(evhttp_request* req);
+    evhttp* make_evhttp();
+    bool bind(evhttp* http, const std::string& text, bool optional, std::string& error);
 
     event_base* base_;
-    evhttp* http_;
+    server::Server& server_;
+    ListenerLimits limits_;
+    evhttp* http_ = nullptr;   // plain
+    evhttp* https_ = nullptr;  // TLS
     Router router_;
-    std::vector<std::string> bound_;
+    std::vector<std::string> bound_, bound_tls_;
 };
 
 }  // namespace http

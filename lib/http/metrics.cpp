@@ -88,7 +88,8 @@ std::string escape_label_value(std::string_view value) {
     return out;
 }
 
-std::string render_metrics(const server::Server& srv, const ProcessStats& process) {
+std::string render_metrics(const server::Server& srv, const ProcessStats& process,
+                           const HttpCosts& http) {
     Exposition e;
     const server::ServerStats& stats = srv.stats();
     const auto& config = *srv.config();
@@ -138,7 +139,7 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
     e.sample("rtmpkit_dropped_messages_total", {{"reason", "too_short"}}, t.dropped_too_short);
 
     e.by_reason("rtmpkit_handshake_failures_total", "Sessions that failed their handshake.",
-                stats.handshake_failures, {"bad_version", "bad_digest", "timeout", "no_connect"});
+                stats.handshake_failures, {"bad_version", "bad_digest", "timeout", "no_connect", "tls"});
     e.by_reason("rtmpkit_command_failures_total",
                 "Commands refused or sessions closed for what they sent, by reason.",
                 stats.command_failures,
@@ -167,6 +168,10 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
     e.family("rtmpkit_hook_events_pending", "gauge", "Hook status events not yet delivered.");
     e.sample("rtmpkit_hook_events_pending", {}, srv.hooks() ? srv.hooks()->pending_events() : 0);
 
+    e.family("rtmpkit_write_merge_seconds", "gauge",
+             "How long player output waits to be merged now (adapts to the load, up to "
+             "write_coalesce).");
+    e.sample_double("rtmpkit_write_merge_seconds", {}, srv.merge_delay().effective_ms() / 1000);
     e.family("rtmpkit_buffered_bytes", "gauge",
              "Bytes buffered for input and output, as max_memory counts them.");
     e.sample("rtmpkit_buffered_bytes", {}, srv.buffered_bytes());
@@ -201,6 +206,13 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
     e.family("rtmpkit_streams_without_series", "gauge",
              "Streams beyond metrics_max_streams, which have no per-stream series.");
     e.sample("rtmpkit_streams_without_series", {}, srv.streams().size() - shown.size());
+
+    e.family("rtmpkit_http_requests_total", "counter", "HTTP requests answered, by route.");
+    for (const auto& [route, c] : http) e.sample("rtmpkit_http_requests_total", {{"route", route}}, c.requests);
+    e.family("rtmpkit_http_request_cpu_seconds_total", "counter",
+             "The server's CPU time spent answering HTTP requests, by route.");
+    for (const auto& [route, c] : http)
+        e.sample_double("rtmpkit_http_request_cpu_seconds_total", {{"route", route}}, c.cpu_seconds);
 
     if (process.valid) {
         e.family("process_cpu_seconds_total", "counter", "User and system CPU time spent.");

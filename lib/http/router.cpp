@@ -1,6 +1,7 @@
 #include "http/router.h"
 
 #include <charconv>
+#include <cmath>
 
 #include "http/access.h"
 #include "http/api_json.h"
@@ -62,6 +63,28 @@ std::optional<std::vector<std::string>> split_path(std::string_view path) {
         path.remove_prefix(slash + 1);
     }
     return out;
+}
+
+std::string Router::route_label(const Request& request) {
+    auto s = split_path(request.path);
+    if (!s) return "other";
+    if (s->empty()) return "/";
+    if (s->size() == 1 && ((*s)[0] == "healthz" || (*s)[0] == "metrics")) return "/" + (*s)[0];
+    if (s->size() >= 3 && (*s)[0] == "api" && (*s)[1] == "v1") {
+        const std::string& what = (*s)[2];
+        if (what == "server" && s->size() == 3) return "/api/v1/server";
+        if (what == "streams" && s->size() == 3) return "/api/v1/streams";
+        if (what == "streams" && s->size() == 5) return "/api/v1/streams/{app}/{name}";
+        if (what == "sessions" && s->size() == 3) return "/api/v1/sessions";
+        if (what == "sessions" && s->size() == 4) return "/api/v1/sessions/{id}";
+    }
+    return "other";
+}
+
+void Router::account(const std::string& route, double cpu_seconds) {
+    RouteCost& c = costs_[route];
+    ++c.requests;
+    c.cpu_seconds += cpu_seconds;
 }
 
 void Router::log_refusal(const Request& request, const std::string& reason) {
@@ -132,7 +155,7 @@ Response Router::route(const Request& request, const std::vector<std::string>& s
         if (!is_read(request)) return method_not_allowed("GET, HEAD");
         Response r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        r.body = render_metrics(server_, read_process_stats());
+        r.body = render_metrics(server_, read_process_stats(), costs_);
         return r;
     }
     return api(request, s);
@@ -175,7 +198,10 @@ Response Router::server_info() const {
     j["node_id"] = util::json_safe(server_.node_id());
     j["started_at"] = iso_time(server_.started_at_ms());
     j["uptime_seconds"] = double(server_.now_ms() - server_.started_at_ms()) / 1000.0;
-    j["listeners"] = {{"rtmp", server_.listening_on()}, {"http", http_listeners_}};
+    j["listeners"] = {{"rtmp", server_.listening_on()},
+                      {"rtmps", server_.listening_tls_on()},
+                      {"http", http_listeners_},
+                      {"https", https_listeners_}};
     json connections;
     connections["total"] = server_.session_count();
     connections["handshake"] = roles["handshake"];
@@ -185,6 +211,8 @@ Response Router::server_info() const {
     connections["closing"] = roles["closing"];
     j["connections"] = connections;
     j["streams"] = server_.streams().size();
+    j["write_merge"] = {{"write_coalesce_ms", server_.merge_delay().limit_ms()},
+                        {"effective_ms", std::round(server_.merge_delay().effective_ms() * 10) / 10}};
     j["memory"] = {{"buffered_bytes", server_.buffered_bytes()},
                    {"max_memory", c.max_memory},
                    {"rss_bytes", p.resident_bytes}};

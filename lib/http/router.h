@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http/http_message.h"
+#include "http/metrics.h"
 #include "server/server.h"
 
 namespace http {
@@ -14,9 +15,16 @@ class Router {
 public:
     explicit Router(server::Server& srv) : server_(srv) {}
     // The HTTP addresses being served, for GET /api/v1/server.
-    void set_http_listeners(std::vector<std::string> addresses) { http_listeners_ = std::move(addresses); }
+    void set_http_listeners(std::vector<std::string> plain, std::vector<std::string> tls) {
+        http_listeners_ = std::move(plain);
+        https_listeners_ = std::move(tls);
+    }
 
     Response handle(const Request& request);
+    // The route a request is counted under in /metrics (a fixed label, never the raw path).
+    static std::string route_label(const Request& request);
+    // The glue reports what answering took (CPU time of the loop's thread).
+    void account(const std::string& route, double cpu_seconds);
 
 private:
     Response route(const Request& request, const std::vector<std::string>& segments);
@@ -33,7 +41,8 @@ private:
     void log_refusal(const Request& request, const std::string& reason);
 
     server::Server& server_;
-    std::vector<std::string> http_listeners_;
+    std::vector<std::string> http_listeners_, https_listeners_;
+    HttpCosts costs_;
     long long log_window_ms_ = 0;
     int logged_in_window_ = 0;
     std::uint64_t unlogged_ = 0;

@@ -5,7 +5,9 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -61,7 +63,22 @@ void Connection::close() {
     read_ev_ = write_ev_ = nullptr;
     if (fd_ >= 0) evutil_closesocket(fd_);
     fd_ = -1;
+    if (ssl_) SSL_free(ssl_);
+    ssl_ = nullptr;
+    tls_handshaking_ = false;
 }
+
+void Connection::use_tls(const TlsClient& tls) {
+    if (ssl_) SSL_free(ssl_);
+    ssl_ = SSL_new(tls.context.get());
+    if (!ssl_) return;
+    SSL_set_tlsext_host_name(ssl_, tls.host.c_str());
+    if (tls.verify) SSL_set1_host(ssl_, tls.host.c_str());
+    SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_set_connect_state(ssl_);
+}
+
+std::optional<net::TlsSessionInfo> Connection::tls_info() const { return net::session_info(ssl_); }
 
 void Connection::fail(const ProbeError& why) {
     close();
@@ -100,12 +117,40 @@ void Connection::on_write(evutil_socket_t, short, void* self) {
         }
         c->connecting_ = false;
         event_add(c->read_ev_, nullptr);
-        c->scratch_.clear();
-        c->session_.start(monotonic_ms(), c->scratch_);
-        c->send(c->scratch_);
+        if (c->ssl_) {
+            SSL_set_fd(c->ssl_, c->fd_);
+            c->tls_handshaking_ = true;
+            c->continue_tls_handshake();
+            return;
+        }
+        c->connected();
         return;
     }
+    if (c->tls_handshaking_) return c->continue_tls_handshake();
     c->write_some();
+}
+
+void Connection::connected() {
+    scratch_.clear();
+    session_.start(monotonic_ms(), scratch_);
+    send(scratch_);
+}
+
+void Connection::continue_tls_handshake() {
+    ERR_clear_error();
+    const int rc = SSL_do_handshake(ssl_);
+    if (rc == 1) {
+        tls_handshaking_ = false;
+        connected();
+        return;
+    }
+    const int e = SSL_get_error(ssl_, rc);
+    if (e == SSL_ERROR_WANT_READ) return;  // the read event calls again
+    if (e == SSL_ERROR_WANT_WRITE) {
+        event_add(write_ev_, nullptr);
+        return;
+    }
+    fail({ProbeErrc::Tls, "TLS handshake failed: " + net::tls_error_text(ssl_)});
 }
 
 void Connection::send(const util::Bytes& bytes) {
@@ -117,8 +162,22 @@ void Connection::send(const util::Bytes& bytes) {
 std::size_t Connection::pending_output() const { return evbuffer_get_length(out_); }
 
 void Connection::write_some() {
-    if (fd_ < 0) return;
+    if (fd_ < 0 || tls_handshaking_) return;
     while (evbuffer_get_length(out_) > 0) {
+        if (ssl_) {
+            evbuffer_iovec vec;
+            if (evbuffer_peek(out_, -1, nullptr, &vec, 1) < 1) break;
+            ERR_clear_error();
+            const int n = SSL_write(ssl_, vec.iov_base, int(vec.iov_len));
+            if (n > 0) {
+                evbuffer_drain(out_, std::size_t(n));
+                continue;
+            }
+            const int e = SSL_get_error(ssl_, n);
+            if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) break;
+            fail({ProbeErrc::Protocol, "TLS write: " + net::tls_error_text()});
+            return;
+        }
         int n = evbuffer_write(out_, fd_);
         if (n > 0) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
@@ -129,35 +188,61 @@ void Connection::write_some() {
 }
 
 void Connection::on_read(evutil_socket_t, short, void* self) {
-    static_cast<Connection*>(self)->read_some();
+    auto* c = static_cast<Connection*>(self);
+    if (c->tls_handshaking_) return c->continue_tls_handshake();
+    c->read_some();
+}
+
+long Connection::read_once() {
+    if (ssl_) {
+        ERR_clear_error();
+        const int n = SSL_read(ssl_, read_buffer_.data(), int(read_buffer_.size()));
+        if (n > 0) return n;
+        const int e = SSL_get_error(ssl_, n);
+        if (e == SSL_ERROR_WANT_READ) return -1;
+        if (e == SSL_ERROR_WANT_WRITE) {
+            event_add(write_ev_, nullptr);
+            return -1;
+        }
+        if (e == SSL_ERROR_ZERO_RETURN) return 0;
+        if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) return 0;  // closed without close_notify
+        ProbeError why = session_.closed_error();
+        why.message += " (TLS: " + net::tls_error_text() + ")";
+        fail(why);
+        return -1;
+    }
+    ssize_t n = recv(fd_, read_buffer_.data(), read_buffer_.size(), 0);
+    if (n >= 0) return long(n);
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return -1;
+    ProbeError why = session_.closed_error();
+    if (errno != ECONNRESET) why.message += std::string(" (") + std::strerror(errno) + ")";
+    fail(why);
+    return -1;
 }
 
 void Connection::read_some() {
-    ssize_t n = recv(fd_, read_buffer_.data(), read_buffer_.size(), 0);
-    std::uint64_t now = monotonic_ms();
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-        ProbeError why = session_.closed_error();
-        if (errno != ECONNRESET) why.message += std::string(" (") + std::strerror(errno) + ")";
-        fail(why);
-        return;
-    }
-    if (n == 0) {
-        fail(session_.closed_error());
-        return;
-    }
-    socket_bytes_ += std::uint64_t(n);
-    util::ByteView data(read_buffer_.data(), std::size_t(n));
-    if (on_read_bytes) on_read_bytes(data);
-    scratch_.clear();
-    auto r = session_.feed(data, now, scratch_);
-    send(scratch_);
-    if (fd_ < 0) return;  // the write failed and was reported
-    if (!r) {
-        fail(r.error());
-        return;
-    }
-    handler_.on_progress(*this, now);
+    // OpenSSL may hold decrypted bytes the socket no longer signals: read them too.
+    do {
+        const long n = read_once();
+        if (n < 0) return;
+        const std::uint64_t now = monotonic_ms();
+        if (n == 0) {
+            fail(session_.closed_error());
+            return;
+        }
+        socket_bytes_ += std::uint64_t(n);
+        util::ByteView data(read_buffer_.data(), std::size_t(n));
+        if (on_read_bytes) on_read_bytes(data);
+        scratch_.clear();
+        auto r = session_.feed(data, now, scratch_);
+        send(scratch_);
+        if (fd_ < 0) return;  // the write failed and was reported
+        if (!r) {
+            fail(r.error());
+            return;
+        }
+        handler_.on_progress(*this, now);
+    } while (ssl_ && fd_ >= 0 && SSL_pending(ssl_) > 0);
 }
 
 }  // namespace probe

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "net/tls.h"
 #include "probe/client_session.h"
 
 struct evbuffer;
@@ -26,6 +27,14 @@ util::Result<std::pair<sockaddr_storage, socklen_t>, ProbeErrc> resolve(const st
 
 // Handshake randomness from OpenSSL.
 rtmp::RandomFill secure_random();
+
+// rtmps://: the client context (CA, or none with --insecure) and the name the certificate
+// must hold (also sent as SNI).
+struct TlsClient {
+    net::TlsContext context;
+    std::string host;
+    bool verify = true;
+};
 
 class Connection;
 
@@ -51,6 +60,10 @@ public:
     // Starts a nonblocking connect; the handshake begins once it succeeds. A refusal arrives
     // through on_closed (ProbeErrc::Refused).
     void open(const sockaddr* addr, socklen_t len);
+    // Before open(): speak TLS first (rtmps://); a failed TLS handshake is ProbeErrc::Tls.
+    void use_tls(const TlsClient& tls);
+    // What the TLS handshake agreed on; nullopt for plain RTMP or before it is done.
+    std::optional<net::TlsSessionInfo> tls_info() const;
     // Queues bytes for the peer and tries to write them at once.
     void send(const util::Bytes& bytes);
     std::size_t pending_output() const;
@@ -68,6 +81,11 @@ private:
     static void on_write(evutil_socket_t, short, void* self);
     void read_some();
     void write_some();
+    void connected();
+    void continue_tls_handshake();
+    // One read into the shared buffer: bytes read, 0 at the peer's end, -1 for "try later"
+    // (or a failure already reported).
+    long read_once();
     void fail(const ProbeError& why);
 
     event_base* base_;
@@ -80,6 +98,8 @@ private:
     evbuffer* out_ = nullptr;
     util::Bytes scratch_;
     bool connecting_ = false;
+    SSL* ssl_ = nullptr;
+    bool tls_handshaking_ = false;
     bool reported_ = false;
     std::uint64_t socket_bytes_ = 0;
 };

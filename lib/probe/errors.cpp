@@ -13,6 +13,7 @@ std::string_view errc_name(ProbeErrc code) {
     case ProbeErrc::TimedOut: return "timed_out";
     case ProbeErrc::Protocol: return "protocol_error";
     case ProbeErrc::Io: return "io_error";
+    case ProbeErrc::Tls: return "tls_failed";
     }
     return "unknown";
 }
@@ -27,6 +28,7 @@ int exit_code(ProbeErrc code) {
     case ProbeErrc::PublishRejected: return 7;
     case ProbeErrc::TimedOut: return 8;
     case ProbeErrc::Protocol: return 9;
+    case ProbeErrc::Tls: return 11;
     }
     return 1;
 }

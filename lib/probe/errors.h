@@ -18,6 +18,7 @@ enum class ProbeErrc {
     TimedOut,         // --timeout passed before the report (or publishing) was ready
     Protocol,         // undecodable chunks or commands, unexpected close, bad replies
     Io,               // a local file could not be read or written
+    Tls,              // the TLS handshake failed (certificate not trusted, expired, wrong name...)
 };
 
 using ProbeError = util::Error<ProbeErrc>;
@@ -27,7 +28,7 @@ std::string_view errc_name(ProbeErrc code);  // "refused", "handshake_failed", .
 // Exit statuses of rtmp-probe. 0 success, 2 usage (CLI11), 10 a --clients run with failures.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;
-inline constexpr int kExitLoadFailures = 10;
+inline constexpr int kExitLoadFailures = 10;  // 11: Tls
 int exit_code(ProbeErrc code);
 
 }  // namespace probe

@@ -21,8 +21,10 @@ public:
     LoadClient(event_base* base, const ClientConfig& config, std::vector<std::uint8_t>& buffer)
         : session_(config, secure_random(), this), conn_(base, session_, *this, buffer) {}
 
-    void open(const sockaddr* addr, socklen_t len, std::uint64_t now) {
+    void open(const sockaddr* addr, socklen_t len, std::uint64_t now,
+              const std::optional<TlsClient>& tls) {
         opened_at_ = now;
+        if (tls) conn_.use_tls(*tls);
         conn_.open(addr, len);
     }
     void on_message(const rtmp::Message& m, std::uint64_t now) override {
@@ -70,7 +72,7 @@ public:
         for (unsigned i = 0; i < o_.clients; ++i) {
             clients_.push_back(std::make_unique<LoadClient>(base_, o_.config, buffer_));
             clients_.back()->open(reinterpret_cast<const sockaddr*>(&addr->first), addr->second,
-                                  start_);
+                                  start_, o_.tls);
         }
         timeout_ = evtimer_new(base_, &LoadRun::on_timeout, this);
         end_ = evtimer_new(base_, &LoadRun::on_end, this);

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "probe/client_session.h"
+#include "probe/connection.h"
 
 namespace probe {
 
@@ -20,6 +22,7 @@ struct LoadRunOptions {
     double duration_s = 10;
     double timeout_s = 10;  // a session not playing by then counts as timed out
     bool json = true;
+    std::optional<TlsClient> tls;      // rtmps://
 };
 
 int run_load(const LoadRunOptions& options, std::ostream& out, std::ostream& err);

@@ -62,6 +62,7 @@ public:
                  << (o_.config.digest_handshake ? "digest" : "simple") << " scheme)\n";
             conn_.on_read_bytes = [this](util::ByteView data) { trace_bytes(data); };
         }
+        if (o_.tls) conn_.use_tls(*o_.tls);
         conn_.open(reinterpret_cast<const sockaddr*>(&addr->first), addr->second);
         if (!done_) event_base_dispatch(base_);
         return report();
@@ -175,6 +176,7 @@ private:
         c.now_ms = end_;
         if (o_.duration_s && session_.times().active) c.measure_from_ms = *session_.times().active;
         c.error = error_;
+        c.tls = conn_.tls_info();
         auto j = report_json(session_, analyzer_, c);
         if (o_.json) out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         else out_ << report_text(j);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "probe/client_session.h"
+#include "probe/connection.h"
 
 namespace probe {
 
@@ -23,6 +24,7 @@ struct PlayRunOptions {
     bool trace = false;                // handshake and chunk headers on `err`
     bool json = true;                  // the report as JSON (else text)
     std::string output_path;           // save the received stream as FLV
+    std::optional<TlsClient> tls;      // rtmps://
 };
 
 int run_play(const PlayRunOptions& options, std::ostream& out, std::ostream& err);

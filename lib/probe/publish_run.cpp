@@ -50,6 +50,7 @@ public:
         event_add(sigint_, nullptr);
         event_add(sigterm_, nullptr);
         arm(std::uint64_t(o_.timeout_s * 1000));
+        if (o_.tls) conn_.use_tls(*o_.tls);
         conn_.open(reinterpret_cast<const sockaddr*>(&addr->first), addr->second);
         if (!done_) event_base_dispatch(base_);
         return report();
@@ -148,6 +149,7 @@ private:
         c.url = o_.url;
         c.now_ms = end_;
         c.error = error_;
+        c.tls = conn_.tls_info();
         StreamAnalyzer none;
         auto j = report_json(session_, none, c);
         j["file"] = o_.file;

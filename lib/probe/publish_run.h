@@ -8,6 +8,7 @@
 #include <string>
 
 #include "probe/client_session.h"
+#include "probe/connection.h"
 
 namespace probe {
 
@@ -21,6 +22,7 @@ struct PublishRunOptions {
     std::optional<double> duration_s;  // stop after this long (else at the end of the file)
     bool loop = false;
     bool json = true;
+    std::optional<TlsClient> tls;      // rtmps://
 };
 
 int run_publish(const PublishRunOptions& options, std::ostream& out, std::ostream& err);

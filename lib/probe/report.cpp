@@ -97,7 +97,8 @@ json report_json(const ClientSession& s, const StreamAnalyzer& a, const ReportCo
     }
     server["chunk_size"] = s.server_chunk_size();
     r["server"] = server;
-    r["bytes_received"] = s.bytes_received();  // from the socket, as the server counts bytes_out
+    r["bytes_received"] = s.bytes_received();
+    if (c.tls) r["tls"] = {{"version", c.tls->version}, {"cipher", c.tls->cipher}};  // from the socket, as the server counts bytes_out
     if (ca.received)
         r["connect_answer"] = {{"properties", rtmp::amf::to_json(ca.properties)},
                                {"information", rtmp::amf::to_json(ca.information)}};

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "net/tls.h"
 #include "probe/client_session.h"
 #include "probe/stream_analyzer.h"
 
@@ -19,6 +20,7 @@ struct ReportContext {
     std::uint64_t now_ms = 0;               // the session clock when the report is made
     std::optional<std::uint64_t> measure_from_ms;  // set with --duration: the window's start
     std::optional<ProbeError> error;        // why the run failed, if it did
+    std::optional<net::TlsSessionInfo> tls; // rtmps://: what the TLS handshake agreed on
 };
 
 nlohmann::ordered_json report_json(const ClientSession& session, const StreamAnalyzer& analyzer,

@@ -25,6 +25,21 @@ std::vector<Setting> settings_of(Config& c) {
          "(another rtmp-serve has it), the server logs a warning and serves RTMP without HTTP; "
          "an address given otherwise must be bound",
          &c.http_listen, {}, false, "ADDRESS"},
+        {"rtmps_listen",
+         "address for RTMP over TLS (rtmps://), ADDR:PORT or [V6ADDR]:PORT; repeatable; needs "
+         "tls_cert and tls_key. Port 443 needs CAP_NET_BIND_SERVICE (see the systemd unit), not "
+         "root",
+         &c.rtmps_listen, {}, false, "ADDRESS"},
+        {"https_listen",
+         "address for the HTTP side over TLS (API, /metrics, status page); repeatable; needs "
+         "tls_cert and tls_key",
+         &c.https_listen, {}, false, "ADDRESS"},
+        {"tls_cert",
+         "PEM certificate for rtmps_listen and https_listen; a chain file works (the server's "
+         "certificate first). Re-read on SIGHUP for new sessions; a bad new one keeps the old",
+         &c.tls_cert, {}},
+        {"tls_key", "PEM private key of tls_cert (re-read with it)", &c.tls_key, {}},
+        {"tls_min_version", "lowest TLS version accepted", &c.tls_min_version, {"1.2", "1.3"}},
         {"api_token",
          "Bearer token the HTTP API and /metrics require (Authorization: Bearer TOKEN); empty: "
          "only loopback peers, with a loopback Host header, are served. Never logged or shown",
@@ -84,11 +99,13 @@ std::vector<Setting> settings_of(Config& c) {
          "continue: ffmpeg and VLC end playback on UnpublishNotify); 0 tells them at once",
          &c.unpublish_notify_delay, {}, true},
         {"write_coalesce",
-         "how long a player's bytes may wait to be sent together in one writev (as SRS's merged "
-         "writes); 0 sends what one event-loop turn queued at its end. With many players this "
-         "saves most of the system calls (at 1000 players of a 600 kbit/s stream, 50ms costs a "
-         "third of the CPU of 0) for at most that much latency; a new player's first bytes are "
-         "never held",
+         "the longest a player's bytes may wait to be sent together in one writev (as SRS's "
+         "merged writes); 0 sends what one event-loop turn queued at its end. The wait adapts "
+         "to the load: with few players bytes go out at once, and it grows with the players "
+         "that have output in each period, reaching this value at 100 (the log and the API's "
+         "write_merge say what it is). With many players this saves most of the system calls "
+         "(at 1000 players of a 600 kbit/s stream, 50ms costs a third of the CPU of 0); a new "
+         "player's first bytes are never held",
          &c.write_coalesce, {}, true},
         {"chunk_size", "outgoing chunk size announced to every peer (128..16777215)", &c.chunk_size,
          {}},
@@ -316,6 +333,19 @@ std::optional<ConfigError> validate(Config& config) {
     for (const auto& a : config.http_listen)
         if (!net::parse_listen_address(a))
             return ConfigError{ConfigErrc::BadValue, "http_listen: '" + a + "' is not ADDR:PORT"};
+    std::erase(config.rtmps_listen, std::string());
+    std::erase(config.https_listen, std::string());
+    for (const auto* list : {&config.rtmps_listen, &config.https_listen})
+        for (const auto& a : *list)
+            if (!net::parse_listen_address(a))
+                return ConfigError{ConfigErrc::BadValue,
+                                   std::string(list == &config.rtmps_listen ? "rtmps_listen"
+                                                                            : "https_listen") +
+                                       ": '" + a + "' is not ADDR:PORT"};
+    if ((!config.rtmps_listen.empty() || !config.https_listen.empty()) &&
+        (config.tls_cert.empty() || config.tls_key.empty()))
+        return ConfigError{ConfigErrc::BadValue,
+                           "rtmps_listen and https_listen need tls_cert and tls_key"};
     if (config.metrics_max_streams < 0)
         return ConfigError{ConfigErrc::BadValue, "metrics_max_streams: must be 0 or positive"};
     if (config.chunk_size < 128 || config.chunk_size > 0xFFFFFF)

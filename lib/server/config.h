@@ -19,6 +19,11 @@ namespace server {
 struct Config {
     std::vector<std::string> listen = {"0.0.0.0:1935"};
     std::vector<std::string> http_listen = {"127.0.0.1:8935"};
+    std::vector<std::string> rtmps_listen = {};
+    std::vector<std::string> https_listen = {};
+    std::string tls_cert = "";
+    std::string tls_key = "";
+    std::string tls_min_version = "1.2";
     std::string api_token = "";
     int metrics_max_streams = 100;
     std::string log_level = "info";

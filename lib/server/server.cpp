@@ -2,6 +2,8 @@
 #include "server/server.h"
 
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -44,6 +47,7 @@ void Server::apply_admission_limits() {
                                           double(config_->max_connection_rate_per_ip),
                                           double(config_->max_connection_rate_per_ip)});
     budget_.set_limit(std::size_t(config_->max_memory));
+    merge_.set_limit(duration_ms(config_->write_coalesce));
     // Sampling every 100 ms costs a few calls per session; a budget is never far behind.
     if (config_->max_memory > 0) {
         timeval tv{0, 100 * 1000};
@@ -109,26 +113,49 @@ bool Server::start(std::string& error) {
                                                       {"to", std::to_string(fds.after)}});
     }
     reserve_descriptor_slots(std::min(fds.after, fds_needed(config_->max_connections)));
+    if (!load_tls(*config_, error)) return false;
     for (const auto& text : config_->listen) {
-        auto addr = net::parse_listen_address(text);
-        if (!addr) {
-            error = "bad listen address '" + text + "'";
-            return false;
-        }
-        unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
-        if (addr->storage.ss_family == AF_INET6) flags |= LEV_OPT_BIND_IPV6ONLY;
-        evconnlistener* l = evconnlistener_new_bind(base_, &Server::on_accept, this, flags, 1024,
-                                                    addr->get(), int(addr->length));
-        if (!l) {
-            error = "cannot listen on " + text + ": " +
-                    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
-            return false;
-        }
-        evconnlistener_set_error_cb(l, &Server::on_accept_error);
-        listeners_.push_back(l);
+        if (!bind(text, &Server::on_accept, error)) return false;
         listening_on_.push_back(text);
         net::logger().info("listening", {{"address", text}});
     }
+    for (const auto& text : config_->rtmps_listen) {
+        if (!bind(text, &Server::on_accept_tls, error)) return false;
+        listening_tls_on_.push_back(text);
+        net::logger().info("listening for RTMPS", {{"address", text}});
+    }
+    return true;
+}
+
+bool Server::bind(const std::string& text, evconnlistener_cb callback, std::string& error) {
+    auto addr = net::parse_listen_address(text);
+    if (!addr) {
+        error = "bad listen address '" + text + "'";
+        return false;
+    }
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+    if (addr->storage.ss_family == AF_INET6) flags |= LEV_OPT_BIND_IPV6ONLY;
+    evconnlistener* l = evconnlistener_new_bind(base_, callback, this, flags, 1024, addr->get(),
+                                                int(addr->length));
+    if (!l) {
+        error = "cannot listen on " + text + ": " + evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+        return false;
+    }
+    evconnlistener_set_error_cb(l, &Server::on_accept_error);
+    listeners_.push_back(l);
+    return true;
+}
+
+bool Server::load_tls(const Config& config, std::string& error) {
+    if (config.tls_cert.empty() && config.tls_key.empty()) return true;
+    auto ctx = net::load_server_context(config.tls_cert, config.tls_key, config.tls_min_version);
+    if (!ctx) {
+        error = ctx.error().message;
+        return false;
+    }
+    tls_ = *ctx;
+    net::logger().info("TLS certificate loaded", {{"certificate", net::describe_certificate(tls_)},
+                                                  {"min_version", config.tls_min_version}});
     return true;
 }
 
@@ -154,11 +181,19 @@ void Server::refuse(evutil_socket_t fd, const std::string& peer, std::string_vie
     refusals_unlogged_ = 0;
 }
 
-void Server::on_accept(evconnlistener* l, evutil_socket_t fd, sockaddr* addr, int len, void* self) {
+void Server::on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int, void* self) {
     try {
-        static_cast<Server*>(self)->accept(l, fd, addr, len);
+        static_cast<Server*>(self)->accept(fd, addr, false);
     } catch (const std::exception& e) {
         // The loop boundary: this one connection is lost, the server keeps serving.
+        guard_log("accept", e.what());
+    }
+}
+
+void Server::on_accept_tls(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int, void* self) {
+    try {
+        static_cast<Server*>(self)->accept(fd, addr, true);
+    } catch (const std::exception& e) {
         guard_log("accept", e.what());
     }
 }
@@ -171,7 +206,7 @@ void Server::guard_log(const char* where, const char* what) noexcept {
     }
 }
 
-void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
+void Server::accept(evutil_socket_t fd, sockaddr* addr, bool tls) {
     Server* s = this;
     std::string peer = net::format_address(addr);
     if (s->stopping_ || s->sessions_.size() >= std::size_t(s->config_->max_connections)) {
@@ -201,7 +236,33 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
         local_text = net::format_address(reinterpret_cast<sockaddr*>(&local));
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    bufferevent* bev = bufferevent_socket_new(s->base_, fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent* bev = nullptr;
+    if (tls) {
+        // The session's own context reference: a reload that swaps tls_ leaves it valid.
+        SSL* ssl = s->tls_ ? SSL_new(s->tls_.get()) : nullptr;
+        // OpenSSL over a socket bufferevent (a filter), not on the socket itself: its records
+        // collect in the socket bufferevent's output and leave in one writev, instead of one
+        // write() per record (per message for a player). The filter stops encrypting while
+        // 64 KiB wait there, so a slow player's backlog stays in the shared, unencrypted form.
+        bufferevent* socket_bev = ssl ? bufferevent_socket_new(s->base_, fd, BEV_OPT_CLOSE_ON_FREE)
+                                      : nullptr;
+        if (socket_bev)
+            bev = bufferevent_openssl_filter_new(s->base_, socket_bev, ssl,
+                                                 BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+        if (bev) {
+            bufferevent_setwatermark(bev, EV_WRITE, 0, 64 * 1024);
+        } else if (!socket_bev) {
+            evutil_closesocket(fd);
+            if (ssl) SSL_free(ssl);
+            s->admission_.release(key, s->now_ms());
+            return;
+        } else {  // out of memory in the filter: who owns what is unclear, so only give up
+            s->admission_.release(key, s->now_ms());
+            return;
+        }
+    } else {
+        bev = bufferevent_socket_new(s->base_, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
     if (!bev) {
         evutil_closesocket(fd);
         s->admission_.release(key, s->now_ms());
@@ -209,7 +270,7 @@ void Server::accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int) {
     }
     ++s->stats_.connections_accepted;
     auto session = std::make_unique<Session>(*s, s->config_, s->next_session_id_++, bev, peer,
-                                             local_text);
+                                             local_text, tls);
     Session* raw = session.get();
     s->sessions_.emplace(raw, std::move(session));
     s->admission_keys_.emplace(raw, std::move(key));
@@ -459,7 +520,7 @@ void Server::schedule_flush(Session* session) {
     to_flush_.push_back(session);
     if (flush_pending_) return;
     flush_pending_ = true;
-    const long long delay = duration_ms(config_->write_coalesce);
+    const long long delay = merge_.next_ms();
     if (delay <= 0) {
         event_active(flush_, 0, 0);  // after the callbacks of this loop turn
     } else {
@@ -477,7 +538,24 @@ void Server::on_flush(evutil_socket_t, short, void* self) {
     s->flush_pending_ = false;
     std::vector<Session*> batch;
     batch.swap(s->to_flush_);
+    s->merge_.batch_done(batch.size());
     for (Session* session : batch) session->flush();
+    s->log_merge_delay();
+}
+
+void Server::log_merge_delay() {
+    // At most once every 10 s, and only when the applied wait has moved by half or more.
+    const long long now = now_ms();
+    if (now - merge_logged_ms_ < 10000) return;
+    const double v = merge_.effective_ms();
+    const double was = merge_logged_value_;
+    if (std::abs(v - was) < 0.5 * std::max(was, 1.0)) return;
+    merge_logged_ms_ = now;
+    merge_logged_value_ = v;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1fms", v);
+    net::logger().info("write merging adapts to the load",
+                       {{"effective", text}, {"write_coalesce", config_->write_coalesce}});
 }
 
 long long Server::now_ms() const {
@@ -553,8 +631,20 @@ void Server::on_grace_timeout(evutil_socket_t, short, void* self) {
 }
 
 void Server::reload(Config config) {
-    if (config.listen != config_->listen)
+    if (config.listen != config_->listen || config.rtmps_listen != config_->rtmps_listen ||
+        config.http_listen != config_->http_listen || config.https_listen != config_->https_listen)
         net::logger().warn("reload: listen addresses change only at restart");
+    // A certificate renewed on disk is taken for new sessions; one that does not load keeps
+    // the running one (and its key), so a bad deploy does not take RTMPS and HTTPS down.
+    std::string tls_error;
+    net::TlsContext running = tls_;
+    if (!load_tls(config, tls_error)) {
+        net::logger().error("reload: TLS certificate not loaded, keeping the running one",
+                            {{"error", tls_error}});
+        config.tls_cert = config_->tls_cert;
+        config.tls_key = config_->tls_key;
+        tls_ = running;
+    }
     config_ = std::make_shared<const Config>(std::move(config));
     apply_admission_limits();
     make_hook_client();

@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "hook/hook_client.h"
+#include "net/tls.h"
 #include "server/admission.h"
 #include "server/config.h"
 #include "server/memory_budget.h"
+#include "server/merge_delay.h"
 #include "server/server_stats.h"
 #include "server/stream.h"
 
@@ -73,7 +75,12 @@ public:
     std::size_t buffered_bytes() const;
     long long started_at_ms() const { return started_at_ms_; }
     const std::vector<std::string>& listening_on() const { return listening_on_; }
+    const std::vector<std::string>& listening_tls_on() const { return listening_tls_on_; }
+    // The certificate context new TLS sessions (RTMPS, HTTPS) start with; empty without TLS.
+    const net::TlsContext& tls_context() const { return tls_; }
     bool stopping() const { return stopping_; }
+    // write_coalesce as applied now (it adapts to the load, merge_delay.h).
+    const MergeDelay& merge_delay() const { return merge_; }
     // A session's destructor hands over its totals.
     void session_ended(const SessionTotals& totals) { stats_.ended += totals; }
 
@@ -94,7 +101,13 @@ public:
 private:
     // libevent callbacks catch at the loop boundary (DESIGN.md, Errors) and log what they caught.
     static void on_accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* self);
-    void accept(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len);
+    static void on_accept_tls(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len,
+                              void* self);
+    void accept(evutil_socket_t fd, sockaddr* addr, bool tls);
+    // Binds one listen address with `callback`; false with `error` when it cannot.
+    bool bind(const std::string& text, evconnlistener_cb callback, std::string& error);
+    // Loads tls_cert / tls_key when TLS is configured; false with `error` when they fail.
+    bool load_tls(const Config& config, std::string& error);
     static void guard_log(const char* where, const char* what) noexcept;
     // accept() failed (EMFILE, ENFILE, ENOBUFS...): stop accepting for a moment instead of
     // spinning on a listen socket that stays readable, and log at most once a second.
@@ -132,6 +145,10 @@ private:
     static void on_reap(evutil_socket_t, short, void* self);
     static void on_flush(evutil_socket_t, short, void* self);
     std::vector<Session*> to_flush_;
+    MergeDelay merge_;
+    long long merge_logged_ms_ = 0;
+    double merge_logged_value_ = 0;
+    void log_merge_delay();
     event* flush_ = nullptr;
     bool flush_pending_ = false;
     static void on_grace_timeout(evutil_socket_t, short, void* self);
@@ -155,6 +172,8 @@ private:
     ServerStats stats_;
     long long started_at_ms_ = 0;
     std::vector<std::string> listening_on_;
+    std::vector<std::string> listening_tls_on_;
+    net::TlsContext tls_;
 
     event_base* base_;
     std::shared_ptr<const Config> config_;

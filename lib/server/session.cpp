@@ -3,7 +3,10 @@
 #include "server/session.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,12 +37,13 @@ rtmp::ChunkLimits chunk_limits(const Config& c) {
 }  // namespace
 
 Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint64_t id,
-                 bufferevent* bev, std::string peer, std::string local)
+                 bufferevent* bev, std::string peer, std::string local, bool tls)
     : server_(server),
       config_(std::move(config)),
       id_(id),
       since_ms_(server.now_ms()),
       bev_(bev),
+      tls_(tls),
       out_(bufferevent_get_output(bev)),
       peer_(std::move(peer)),
       local_(std::move(local)),
@@ -59,6 +63,10 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
     bufferevent_enable(bev_, EV_READ | EV_WRITE);
     timer_purpose_ = TimerPurpose::Handshake;
     arm_timer(duration_ms(config_->handshake_timeout));
+    if (tls_)
+        if (bufferevent* below = bufferevent_get_underlying(bev_))
+            socket_drained_cb_ = evbuffer_add_cb(bufferevent_get_output(below),
+                                                 &Session::on_socket_output_drained, this);
     net::logger().debug("connection accepted", {{"session", std::to_string(id_)}, {"peer", peer_}});
 }
 
@@ -78,6 +86,10 @@ Session::~Session() {
     if (writable_) event_free(writable_);
     if (stall_timer_) event_free(stall_timer_);
     if (timer_) event_free(timer_);
+    if (drained_cb_) evbuffer_remove_cb_entry(out_, drained_cb_);
+    if (socket_drained_cb_)
+        if (bufferevent* below = bufferevent_get_underlying(bev_))
+            evbuffer_remove_cb_entry(bufferevent_get_output(below), socket_drained_cb_);
     if (bev_) bufferevent_free(bev_);
 }
 
@@ -132,7 +144,13 @@ void Session::on_read(bufferevent*, void* self) {
 void Session::on_write(bufferevent*, void* self) {
     auto* s = static_cast<Session*>(self);
     s->guarded("write", [s] {
-        if (s->flushing_ && !s->closing_) s->close(s->pending_close_reason_, s->pending_close_error_);
+        if (s->flushing_ && !s->closing_) {
+            // TLS: the records may still wait below; on_socket_output_drained closes then.
+            if (s->all_sent()) s->close(s->pending_close_reason_, s->pending_close_error_);
+            return;
+        }
+        // A TLS player's output is drained: writes wait for the next flush (write_coalesce).
+        if (s->tls_ && s->player_output_ && !s->closing_) bufferevent_disable(s->bev_, EV_WRITE);
     });
 }
 
@@ -148,6 +166,19 @@ void Session::on_event(bufferevent*, short what, void* self) {
         } else if (what & BEV_EVENT_EOF) {
             s->close("peer closed the connection", false);
         } else if (what & BEV_EVENT_ERROR) {
+            if (s->tls_ && bufferevent_get_openssl_error(s->bev_)) {
+                // A plain RTMP handshake on the TLS port, garbage, a refused renegotiation...
+                std::string why;
+                while (unsigned long e = bufferevent_get_openssl_error(s->bev_)) {
+                    char buf[256];
+                    ERR_error_string_n(e, buf, sizeof buf);
+                    why += (why.empty() ? "" : "; ") + std::string(buf);
+                }
+                if (!s->handshake_.done())
+                    ServerStats::count(s->server_.stats().handshake_failures, "tls");
+                s->close("TLS error: " + why, true);
+                return;
+            }
             s->close(std::string("socket error: ") +
                          evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()),
                      false);
@@ -349,13 +380,28 @@ void Session::close(const std::string& reason, bool error) {
     server_.schedule_close(this);
 }
 
+bool Session::all_sent() const {
+    if (evbuffer_get_length(out_) > 0) return false;
+    bufferevent* below = tls_ ? bufferevent_get_underlying(bev_) : nullptr;
+    return !below || evbuffer_get_length(bufferevent_get_output(below)) == 0;
+}
+
+void Session::on_socket_output_drained(evbuffer* buf, const evbuffer_cb_info* info, void* self) {
+    auto* s = static_cast<Session*>(self);
+    if (info->n_deleted == 0 || evbuffer_get_length(buf) > 0) return;
+    s->guarded("sent", [s] {
+        if (s->flushing_ && !s->closing_ && s->all_sent())
+            s->close(s->pending_close_reason_, s->pending_close_error_);
+    });
+}
+
 void Session::close_after_flush(const std::string& reason, bool error) {
     if (stopped()) return;
     flushing_ = true;
     stop_publishing();
     stop_playing();
     bufferevent_disable(bev_, EV_READ);
-    if (evbuffer_get_length(out_) == 0) {
+    if (all_sent()) {
         close(reason, error);
         return;
     }
@@ -420,6 +466,8 @@ SessionReport Session::report() const {
     r.output_queued = evbuffer_get_length(out_);
     r.messages_dropped = r.totals.dropped_slow_player + r.totals.dropped_too_large;
     r.since_ms = since_ms_;
+    r.tls = tls_;
+    if (tls_) r.tls_session = net::session_info(bufferevent_openssl_get_ssl(bev_));
     return r;
 }
 

@@ -3,6 +3,7 @@
 // it to a libevent bufferevent and to the server's streams.
 #pragma once
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
@@ -38,8 +39,9 @@ std::string hook_uuid();
 
 class Session : public Player {
 public:
+    // `tls`: bev is a bufferevent_openssl (RTMPS), and every byte goes through it.
     Session(Server& server, std::shared_ptr<const Config> config, std::uint64_t id,
-            bufferevent* bev, std::string peer, std::string local);
+            bufferevent* bev, std::string peer, std::string local, bool tls = false);
     ~Session() override;
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -145,6 +147,13 @@ private:
     void request_flush();
     void arm_stall_timer();
     static void on_writable(evutil_socket_t, short, void* self);
+    // TLS players: the bufferevent writes through OpenSSL; what it takes is counted here.
+    static void on_output_drained(evbuffer*, const evbuffer_cb_info* info, void* self);
+    evbuffer_cb_entry* drained_cb_ = nullptr;
+    // TLS: the socket bufferevent under the OpenSSL filter has sent its last encrypted byte.
+    static void on_socket_output_drained(evbuffer*, const evbuffer_cb_info* info, void* self);
+    evbuffer_cb_entry* socket_drained_cb_ = nullptr;
+    bool all_sent() const;
     static void on_stall_timer(evutil_socket_t, short, void* self);
     void write_silenced(const MediaMessage& m);
     // `m` with this payload, encoded for this player alone (its stream id, silence).
@@ -185,6 +194,7 @@ private:
     // Counts a failure of the peer's for /metrics (`reason`: one of the server's fixed words).
     void count_command_failure(std::string_view reason);
     bufferevent* bev_;
+    bool tls_;
     evbuffer* out_;  // bev_'s output, looked up once: the fan-out touches it per message
     event* timer_ = nullptr;
     std::string peer_, local_;

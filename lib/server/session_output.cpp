@@ -18,6 +18,20 @@ void Session::enter_player_output() {
     if (player_output_) return;
     player_output_ = true;
     ledger_.appended(evbuffer_get_length(out_), false);  // replies so far: all private
+    if (tls_) {
+        // OpenSSL must encrypt every byte, so the TLS bufferevent writes (never the socket
+        // writev of plain players). It is enabled for writing only from a flush to the moment
+        // its output is drained (on_write), so write_coalesce batches TLS players too: their
+        // records then leave in one writev of the socket bufferevent under the filter. Its
+        // write timeout is the stall bound; what it takes from the output counts for the ledger.
+        drained_cb_ = evbuffer_add_cb(out_, &Session::on_output_drained, this);
+        const long long wt = duration_ms(config_->write_timeout);
+        timeval wtv = net::to_timeval(wt);
+        bufferevent_set_timeouts(bev_, nullptr, wt > 0 ? &wtv : nullptr);
+        bufferevent_set_max_single_read(bev_, 2048);
+        bufferevent_disable(bev_, EV_WRITE);
+        return;
+    }
     bufferevent_disable(bev_, EV_WRITE);
     bufferevent_set_timeouts(bev_, nullptr, nullptr);
     // A socket bufferevent freezes the start of its output so that only it drains it; from here
@@ -33,6 +47,13 @@ void Session::enter_player_output() {
     last_progress_ms_ = server_.now_ms();
 }
 
+void Session::on_output_drained(evbuffer*, const evbuffer_cb_info* info, void* self) {
+    auto* s = static_cast<Session*>(self);
+    if (info->n_deleted == 0) return;
+    s->ledger_.sent(info->n_deleted);
+    s->last_progress_ms_ = s->server_.now_ms();
+}
+
 void Session::request_flush() {
     if (!player_output_ || flush_requested_ || closing_) return;
     flush_requested_ = true;
@@ -46,6 +67,10 @@ void Session::flush() {
 
 void Session::write_now() {
     if (closing_) return;
+    if (tls_) {
+        bufferevent_enable(bev_, EV_WRITE);  // encrypts now; on_write disables it when drained
+        return;
+    }
     evbuffer* out = out_;
     const evutil_socket_t fd = bufferevent_getfd(bev_);
     while (evbuffer_get_length(out) > 0) {

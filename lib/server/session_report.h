@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "net/tls.h"
 #include "server/stream_key.h"
 #include "url/rtmp_url.h"
 
@@ -43,6 +44,8 @@ struct SessionReport {
     std::size_t output_queued = 0;      // bytes not yet taken by the socket
     std::uint64_t messages_dropped = 0; // to this player (slow player, too large)
     long long since_ms = 0;             // accepted at, ms since the epoch
+    bool tls = false;                   // RTMPS
+    std::optional<net::TlsSessionInfo> tls_session;  // once its TLS handshake is done
 };
 
 }  // namespace server

@@ -7,7 +7,8 @@
 #
 # Overrides: BENCH_N="100 1000" BENCH_SECONDS=10 BENCH_STREAMS="600k 4m"
 #            BENCH_SERVERS="rtmp-serve nginx" (a server NAME@MS sets its merged-write latency:
-#            rtmp-serve@350 is --write-coalesce 350ms, srs@50 is mw_latency 50)
+#            rtmp-serve@350 is --write-coalesce 350ms, srs@50 is mw_latency 50; rtmps-serve is
+#            rtmp-serve with its players on rtmps://, a self-signed certificate made here)
 #            SRS_BIN=path/to/srs (adds srs and srs@50 to the default servers)
 #            BENCH_REF_SIZES="4096 16384 65536" BENCH_JOINS=5 BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1
 #            BENCH_MAX_RSS_MB=8192 BENCH_NICE=-10 BENCH_KEEP=1 (keep the server logs of each run under build/bench/runs/)
@@ -149,6 +150,7 @@ merge_ms() {
   case $kind in
     rtmp-serve) echo "$RTMP_SERVE_COALESCE_MS" ;;
     srs) echo "$SRS_MW_LATENCY_MS" ;;
+    rtmps-serve) echo 0 ;;  # TLS players are written by OpenSSL as soon as bytes are queued
     *) echo 0 ;;
   esac
 }
@@ -157,12 +159,17 @@ merge_ms() {
 # (the process that serves: rtmp-serve, the nginx worker, srs) and SRV_MAIN (the one to stop).
 start_server() {
   local spec=$1 port=$2 log=$3 kind=${1%@*}
-  if [ "$kind" = rtmp-serve ]; then
-    local coalesce=()
+  if [ "$kind" = rtmp-serve ] || [ "$kind" = rtmps-serve ]; then
+    local coalesce=() tls=()
     [ "$spec" != "$kind" ] && coalesce=(--write-coalesce "${spec#*@}ms")
+    if [ "$kind" = rtmps-serve ]; then
+      [ -f "$WORK/bench.key" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -days 2 -subj /CN=localhost -keyout "$WORK/bench.key" -out "$WORK/bench.pem" 2>/dev/null
+      tls=(--rtmps-listen "127.0.0.1:$TLS_PORT" --tls-cert "$WORK/bench.pem" --tls-key "$WORK/bench.key")
+    fi
     spawn "$log" $PRIO taskset -c "$SERVER_CPU" "$SERVE" --listen "127.0.0.1:$port" --http-listen "" \
       --chunk-size 4096 --log-level info --max-connections-per-ip 0 \
-      --max-connection-rate-per-ip 0 "${coalesce[@]}" $BENCH_SERVE_ARGS
+      --max-connection-rate-per-ip 0 "${coalesce[@]}" "${tls[@]}" $BENCH_SERVE_ARGS
     SRV_MAIN=$LAST_PID SRV_PID=$LAST_PID
   elif [ "$kind" = srs ]; then
     local dir=$WORK/srs-$port
@@ -220,6 +227,12 @@ run_one() {
   local kind=$1 stream=$2 n=$3 file port url tag log
   file=$(stream_file "$stream") || exit 1
   port=$(free_port) url=rtmp://127.0.0.1:$port/live/bench
+  # Players of rtmps-serve use rtmps:// on TLS_PORT; its publisher stays on plain RTMP.
+  local play_url=$url play_port=$port play_args=()
+  if [ "${kind%@*}" = rtmps-serve ]; then
+    TLS_PORT=$(free_port) play_port=$TLS_PORT play_url=rtmps://127.0.0.1:$TLS_PORT/live/bench
+    play_args=(--insecure)
+  fi
   tag=$kind-$stream-$n log=$OUT/runs/$tag.log
   say "$tag: starting"
   start_server "$kind" "$port" "$log" || { say "$tag: server did not start"; stop_server; return 1; }
@@ -230,11 +243,11 @@ run_one() {
   local rss0; rss0=$(status_kb "$SRV_PID" VmRSS)
 
   $PRIO taskset -c "$LOAD_CPU" "$PROBE" --clients "$n" --duration 3600 --timeout 60 \
-    --format json "$url" >"$WORK/$tag.load.json" 2>"$WORK/$tag.load.err" &
+    --format json "${play_args[@]}" "$play_url" >"$WORK/$tag.load.json" 2>"$WORK/$tag.load.err" &
   local load=$! connect_s=$SECONDS
   PIDS+=("$load")
   local deadline=$((SECONDS + 60))
-  while (($(sockets "$port" | cut -d' ' -f4) < n)) && ((SECONDS < deadline)); do sleep 0.5; done
+  while (($(sockets "$play_port" | cut -d' ' -f4) < n)) && ((SECONDS < deadline)); do sleep 0.5; done
   connect_s=$((SECONDS - connect_s))
   # The connect storm and rtmp-serve's GOP bursts (2 s of stream per player) drain: steady state.
   sleep $((3 + n / 1000))
@@ -243,16 +256,16 @@ run_one() {
   KILLED=false
   t0=$EPOCHREALTIME s0=$(cpu_ticks "$SRV_PID") l0=$(cpu_ticks "$load") w0=$(write_calls "$SRV_PID")
   c0=$(cpu_wait_ms "$SRV_PID") b0=$(cpu_wait_ms "$load")
-  read -r _ o0 x0 _ <<<"$(sockets "$port")"
+  read -r _ o0 x0 _ <<<"$(sockets "$play_port")"
   guarded_sleep "$BENCH_SECONDS"
   t1=$EPOCHREALTIME s1=$(cpu_ticks "$SRV_PID") l1=$(cpu_ticks "$load") wc1=$(write_calls "$SRV_PID")
   c1=$(cpu_wait_ms "$SRV_PID") b1=$(cpu_wait_ms "$load")
-  read -r w1 o1 x1 _ <<<"$(sockets "$port")"
+  read -r w1 o1 x1 _ <<<"$(sockets "$play_port")"
 
   # Players that join the loaded server one at a time, 0.37 s apart (not in step with the GOP).
   local j joins=()
   for ((j = 0; j < BENCH_JOINS; j++)); do
-    $PRIO taskset -c "$LOAD_CPU" "$PROBE" --format json --timeout 10 "$url" >"$WORK/$tag.join$j.json" \
+    $PRIO taskset -c "$LOAD_CPU" "$PROBE" --format json --timeout 10 "${play_args[@]}" "$play_url" >"$WORK/$tag.join$j.json" \
       2>/dev/null &
     joins+=($!)
     sleep 0.37
