@@ -13,9 +13,10 @@ packages=(
   ffmpeg vlc-bin vlc-plugin-base rtmpdump nginx-light libnginx-mod-rtmp
   gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   # commands the test and bench scripts call: curl, openssl (HMAC checks), python3 and jq (JSON),
-  # pgrep/ps (procps), ss (iproute2), runuser/taskset/setsid (util-linux), zsh and groff
-  # (completion and man page checks), git (bench snapshot, make format)
-  curl openssl python3 jq procps iproute2 util-linux zsh groff-base git
+  # pgrep/ps (procps), ss (iproute2), runuser/taskset/setsid/fsfreeze (util-linux), zsh and groff
+  # (completion and man page checks), git (bench snapshot, make format), mount/losetup (mount)
+  # and mkfs.ext4 (e2fsprogs) for the recording test's full and frozen disks
+  curl openssl python3 jq procps iproute2 util-linux zsh groff-base git mount e2fsprogs
   # the HTTP side's tests: promtool (metrics format; on a host booted with systemd the package
   # also starts a Prometheus server on :9090, `systemctl disable --now prometheus` if unwanted),
   # headless Chromium and a font (the status page and its screenshot)
