@@ -20,6 +20,7 @@
 #include <memory>
 #include <set>
 
+#include "net/http_method.h"
 #include "net/log.h"
 #include "net/timeval.h"
 
@@ -45,21 +46,6 @@ struct Server {
     int exit_code = 0;
     std::set<Pending*> pending;
 };
-
-const char* command_name(evhttp_cmd_type cmd) {
-    switch (cmd) {
-        case EVHTTP_REQ_GET: return "GET";
-        case EVHTTP_REQ_POST: return "POST";
-        case EVHTTP_REQ_HEAD: return "HEAD";
-        case EVHTTP_REQ_PUT: return "PUT";
-        case EVHTTP_REQ_DELETE: return "DELETE";
-        case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-        case EVHTTP_REQ_TRACE: return "TRACE";
-        case EVHTTP_REQ_CONNECT: return "CONNECT";
-        case EVHTTP_REQ_PATCH: return "PATCH";
-    }
-    return "?";
-}
 
 std::string decoded_path(evhttp_request* req) {
     const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
@@ -136,7 +122,7 @@ void on_delay_done(evutil_socket_t, short, void* arg) {
 void on_request(evhttp_request* req, void* arg) {
     auto& s = *static_cast<Server*>(arg);
     Request r;
-    r.http_method = command_name(evhttp_request_get_command(req));
+    r.http_method = net::http_method_name(evhttp_request_get_command(req));
     r.path = decoded_path(req);
     evbuffer* in = evhttp_request_get_input_buffer(req);
     r.body.resize(evbuffer_get_length(in));

@@ -6,6 +6,7 @@
 #include "server/recordings.h"
 #include "server/session.h"
 #include "util/text_escape.h"
+#include "util/utc_time.h"
 
 namespace http {
 
@@ -14,15 +15,7 @@ namespace {
 constexpr std::size_t kMaxParamBytes = 4096;
 }  // namespace
 
-std::string iso_time(long long epoch_ms) {
-    const std::time_t secs = std::time_t(epoch_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[40];
-    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", int(epoch_ms % 1000));
-    return buf;
-}
+std::string iso_time(long long epoch_ms) { return util::iso_time_ms(epoch_ms); }
 
 json params_json(const url::Params& params) {
     json j = json::object();

@@ -12,26 +12,12 @@
 #include <exception>
 
 #include "net/address.h"
+#include "net/http_method.h"
 #include "net/log.h"
 
 namespace http {
 
 namespace {
-
-const char* method_name(evhttp_cmd_type t) {
-    switch (t) {
-        case EVHTTP_REQ_GET: return "GET";
-        case EVHTTP_REQ_POST: return "POST";
-        case EVHTTP_REQ_HEAD: return "HEAD";
-        case EVHTTP_REQ_PUT: return "PUT";
-        case EVHTTP_REQ_DELETE: return "DELETE";
-        case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-        case EVHTTP_REQ_TRACE: return "TRACE";
-        case EVHTTP_REQ_CONNECT: return "CONNECT";
-        case EVHTTP_REQ_PATCH: return "PATCH";
-    }
-    return "UNKNOWN";
-}
 
 const char* reason_phrase(int status) {
     switch (status) {
@@ -164,7 +150,7 @@ void HttpListener::on_request(evhttp_request* req, void* self) {
 
 void HttpListener::serve(evhttp_request* req) {
     Request r;
-    r.method = method_name(evhttp_request_get_command(req));
+    r.method = net::http_method_name(evhttp_request_get_command(req));
     if (const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req)) {
         if (const char* p = evhttp_uri_get_path(uri)) r.path = p;
         if (const char* q = evhttp_uri_get_query(uri)) r.query = q;

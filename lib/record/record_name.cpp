@@ -1,9 +1,8 @@
 // record_path templates and safe file-name parts (see record_name.h).
 #include "record/record_name.h"
 
-#include <ctime>
-
 #include "util/text_escape.h"
+#include "util/utc_time.h"
 
 namespace record {
 
@@ -45,14 +44,7 @@ std::string safe_name_part(std::string_view text, std::size_t max_bytes) {
     return out;
 }
 
-std::string utc_stamp(long long epoch_ms) {
-    const std::time_t secs = std::time_t(epoch_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    const std::size_t n = std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-    return std::string(buf, n);
-}
+std::string utc_stamp(long long epoch_ms) { return util::utc_time(epoch_ms, "%Y%m%d-%H%M%S"); }
 
 std::optional<std::string> bad_template(std::string_view tmpl) {
     if (tmpl.empty()) return "is empty";
