@@ -87,12 +87,14 @@ no_errors() { cdp errors && [ "$CDP_VALUE" = "[]" ]; }
 
 # ---- 1. No api_token ----
 HTTP_PORT=$(free_port)
-start_serve --http-listen "127.0.0.1:$HTTP_PORT" || { not_ok "rtmp-serve starts with --http-listen"; finish; }
+start_serve --http-listen "127.0.0.1:$HTTP_PORT" --record param \
+  --record-path "$WORK/rec/{app}/{streamName}-{startTime}.flv" ||
+  { not_ok "rtmp-serve starts with --http-listen"; finish; }
 wait_port "$HTTP_PORT" 10 || log "HTTP port $HTTP_PORT not listening"
 URL=rtmp://127.0.0.1:$PORT/live
 PAGE=http://127.0.0.1:$HTTP_PORT/
 
-publish_loop "$AAC" "$URL/cam"; CAM_PUB=$PUBLISH_PID
+publish_loop "$AAC" "$URL/cam?record=true"; CAM_PUB=$PUBLISH_PID
 publish_loop "$FIXTURES/h264_only.flv" "rtmp://127.0.0.1:$PORT/$XSS_KEY?$XSS_QUERY"; XSS_PUB=$PUBLISH_PID
 wait_for 20 log_has "publish .*stream=live/cam" || log "publisher slow to start"
 spawn "$WORK/player1.log" "${FF[@]}" -loglevel warning -i "$URL/cam" -c copy -f null -; P1=$LAST_PID
@@ -106,6 +108,10 @@ check "the server summary shows version, uptime and connections" page_true 10 \
   "/version \\S+/.test($(js_id server).textContent) && /up \\d/.test($(js_id server).textContent) && /connection/.test($(js_id server).textContent)"
 check "live/cam is listed with its publisher" page_true 15 \
   "$(js_stream live/cam)?.querySelector('tr.publisher .peer')?.textContent.startsWith('127.0.0.1:')"
+check "live/cam shows its recording (its .flv file under record_path)" page_true 15 \
+  "/rec\\/live\\/cam-\\d{8}-\\d{6}\\.flv/.test($(js_stream live/cam)?.querySelector('tr.recording')?.textContent ?? '')"
+check "a stream that is not recorded shows no recording row" page_true 5 \
+  "document.querySelectorAll('tr.recording').length === 1"
 check "live/cam shows its codecs and size (h264 640x360, aac)" page_true 15 \
   "/h264.*640\\u00d7360/.test($(js_stream live/cam).textContent) && /aac.*kHz/.test($(js_stream live/cam).textContent)"
 check "both players are listed with their peers" page_true 15 "$(js_row "$P1_ADDR") && $(js_row "$P2_ADDR")"
