@@ -9,25 +9,30 @@ source "$(dirname "$0")/lib.sh"
 PROBE=$BIN/rtmp-probe
 [ -x "$PROBE" ] || { not_ok "rtmp-probe is built ($PROBE)"; finish; }
 
-# agree REPORT.json FFPROBE.json: video and audio fields of the report match ffprobe's streams.
+# agree REPORT.json FFPROBE.json [RATE.json]: video and audio fields of the report match
+# ffprobe's streams; the frame rate those of RATE.json when given (ffprobe of the published file:
+# on a live URL ffprobe guesses r_frame_rate from the first timestamps, at millisecond
+# resolution, and now and then says 60000/1001 for a 30 fps stream, through nginx-rtmp as well).
 agree() {
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$@" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 f = json.load(open(sys.argv[2]))
+rate = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else f
 bad = []
 def by_type(t):
     return next((s for s in f.get("streams", []) if s.get("codec_type") == t), None)
 fv, fa = by_type("video"), by_type("audio")
+rv = next((s for s in rate.get("streams", []) if s.get("codec_type") == "video"), None) or {}
 v, a = r.get("video"), r.get("audio")
 if bool(v) != bool(fv): bad.append(f"video presence: probe {v} ffprobe {fv is not None}")
 if v and fv:
     for k in ("codec_name:codec", "profile:profile", "level:level", "width:width", "height:height"):
         fk, rk = k.split(":")
         if fk in fv and str(fv[fk]) != str(v.get(rk)): bad.append(f"video {fk}: {v.get(rk)} vs {fv[fk]}")
-    num, den = map(int, fv["r_frame_rate"].split("/"))
+    num, den = map(int, rv.get("r_frame_rate", fv["r_frame_rate"]).split("/"))
     if den and abs(num / den - v.get("frame_rate", 0)) > 0.01:
-        bad.append(f"frame rate {v.get('frame_rate')} vs {fv['r_frame_rate']}")
+        bad.append(f"frame rate {v.get('frame_rate')} vs {num}/{den}")
 if bool(a) != bool(fa): bad.append(f"audio presence: probe {a} ffprobe {fa is not None}")
 if a and fa:
     if a["codec"] != fa["codec_name"]: bad.append(f"audio codec {a['codec']} vs {fa['codec_name']}")
@@ -42,14 +47,16 @@ PY
 
 ffprobe_json() { ffprobe -v error -show_streams -of json "$@"; }
 
-# probe_vs_ffprobe LABEL URL: probe the live URL and ffprobe it, then compare.
+# probe_vs_ffprobe LABEL URL FIXTURE: probe the live URL and ffprobe it, then compare (the frame
+# rate with ffprobe of FIXTURE, the file published there).
 probe_vs_ffprobe() {
-  local label=$1 url=$2 out=$WORK/$1
+  local label=$1 url=$2 fixture=$3 out=$WORK/$1
   "$PROBE" --format json --timeout 10 "$url" >"$out.probe.json" 2>"$out.probe.err"
   local rc=$?
   timeout 20 ffprobe -v error -rw_timeout 10000000 -show_streams -of json "$url" \
     >"$out.ffprobe.json" 2>"$out.ffprobe.err"
-  if ((rc == 0)) && agree "$out.probe.json" "$out.ffprobe.json" 2>"$out.agree.err"; then
+  ffprobe_json "$fixture" >"$out.rate.json"
+  if ((rc == 0)) && agree "$out.probe.json" "$out.ffprobe.json" "$out.rate.json" 2>"$out.agree.err"; then
     ok "$label: report agrees with ffprobe"
   else
     log "rc=$rc $(cat "$out.probe.err" "$out.agree.err" 2>/dev/null)"; not_ok "$label: report agrees with ffprobe"
@@ -88,8 +95,8 @@ URL=rtmp://127.0.0.1:$PORT/live
 spawn "$WORK/pub-probe.log" "$PROBE" --publish "$FIXTURES/h264_aac.flv" --loop --duration 120 "$URL/probed"
 publish_loop "$FIXTURES/h264_aac.flv" "$URL/ffmpeg"
 sleep 1.5
-probe_vs_ffprobe serve-probe-publish "$URL/probed"
-probe_vs_ffprobe serve-ffmpeg-publish "$URL/ffmpeg"
+probe_vs_ffprobe serve-probe-publish "$URL/probed" "$FIXTURES/h264_aac.flv"
+probe_vs_ffprobe serve-ffmpeg-publish "$URL/ffmpeg" "$FIXTURES/h264_aac.flv"
 for f in h264_only aac_only h264_pcma h264_speex; do
   spawn "$WORK/pub-$f.log" "$PROBE" --publish "$FIXTURES/$f.flv" --loop --duration 60 "$URL/$f"
 done
@@ -198,8 +205,8 @@ NURL=rtmp://127.0.0.1:$NPORT/live
 spawn "$WORK/npub-probe.log" "$PROBE" --publish "$FIXTURES/h264_aac.flv" --loop --duration 120 "$NURL/probed"
 publish_loop "$FIXTURES/h264_aac.flv" "$NURL/ffmpeg"
 sleep 1.5
-probe_vs_ffprobe nginx-probe-publish "$NURL/probed"
-probe_vs_ffprobe nginx-ffmpeg-publish "$NURL/ffmpeg"
+probe_vs_ffprobe nginx-probe-publish "$NURL/probed" "$FIXTURES/h264_aac.flv"
+probe_vs_ffprobe nginx-ffmpeg-publish "$NURL/ffmpeg" "$FIXTURES/h264_aac.flv"
 spawn "$WORK/npub-pcma.log" "$PROBE" --publish "$FIXTURES/h264_pcma.flv" --loop --duration 60 "$NURL/pcma"
 sleep 1
 probe_vs_fixture nginx-h264_pcma "$NURL/pcma" "$FIXTURES/h264_pcma.flv"
