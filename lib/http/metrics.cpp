@@ -97,13 +97,13 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
     e.family("rtmpkit_build_info", "gauge", "Always 1; the version in a label.");
     e.sample("rtmpkit_build_info", {{"version", util::kVersion}}, 1);
 
-    std::map<std::string, std::uint64_t> roles = {
-        {"handshake", 0}, {"connected", 0}, {"publisher", 0}, {"player", 0}, {"closing", 0}};
-    for (const server::Session* s : srv.sessions_by_id()) ++roles[server::to_string(s->role())];
+    const auto roles = srv.sessions_by_role();
     e.family("rtmpkit_connections", "gauge", "RTMP connections open now.");
     e.sample("rtmpkit_connections", {}, std::uint64_t(srv.session_count()));
     e.family("rtmpkit_sessions", "gauge", "RTMP sessions open now, by role.");
-    for (const auto& [role, n] : roles) e.sample("rtmpkit_sessions", {{"role", role}}, n);
+    for (std::size_t r = 0; r < roles.size(); ++r)
+        e.sample("rtmpkit_sessions", {{"role", server::to_string(server::SessionRole(r))}},
+                 std::uint64_t(roles[r]));
 
     e.family("rtmpkit_connections_accepted_total", "counter", "Connections accepted.");
     e.sample("rtmpkit_connections_accepted_total", {}, stats.connections_accepted);

@@ -190,9 +190,8 @@ Response Router::api(const Request& request, const std::vector<std::string>& s) 
 Response Router::server_info() const {
     const auto& c = *server_.config();
     const ProcessStats p = read_process_stats();
-    std::map<std::string, std::uint64_t> roles = {
-        {"handshake", 0}, {"connected", 0}, {"publisher", 0}, {"player", 0}, {"closing", 0}};
-    for (const server::Session* sess : server_.sessions_by_id()) ++roles[server::to_string(sess->role())];
+    const auto roles = server_.sessions_by_role();
+    auto count = [&roles](server::SessionRole r) { return roles[std::size_t(r)]; };
     json j;
     j["version"] = util::kVersion;
     j["node_id"] = util::json_safe(server_.node_id());
@@ -204,11 +203,11 @@ Response Router::server_info() const {
                       {"https", https_listeners_}};
     json connections;
     connections["total"] = server_.session_count();
-    connections["handshake"] = roles["handshake"];
-    connections["connected"] = roles["connected"];
-    connections["publishers"] = roles["publisher"];
-    connections["players"] = roles["player"];
-    connections["closing"] = roles["closing"];
+    connections["handshake"] = count(server::SessionRole::Handshake);
+    connections["connected"] = count(server::SessionRole::Connected);
+    connections["publishers"] = count(server::SessionRole::Publisher);
+    connections["players"] = count(server::SessionRole::Player);
+    connections["closing"] = count(server::SessionRole::Closing);
     j["connections"] = connections;
     j["streams"] = server_.streams().size();
     j["write_merge"] = {{"write_coalesce_ms", server_.merge_delay().limit_ms()},

@@ -386,6 +386,12 @@ std::vector<const Session*> Server::sessions_by_id() const {
     return all;
 }
 
+std::array<std::size_t, kSessionRoles> Server::sessions_by_role() const {
+    std::array<std::size_t, kSessionRoles> n{};
+    for (const auto& [raw, owned] : sessions_) ++n[std::size_t(raw->role())];
+    return n;
+}
+
 const Session* Server::find_session(std::uint64_t id) const {
     for (const auto& [raw, owned] : sessions_)
         if (raw->id() == id) return raw;

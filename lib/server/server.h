@@ -4,6 +4,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -63,6 +64,8 @@ public:
 
     // What the HTTP API and metrics read (lib/http): sessions by id, streams, totals.
     std::vector<const Session*> sessions_by_id() const;
+    // Sessions open now, indexed by SessionRole.
+    std::array<std::size_t, kSessionRoles> sessions_by_role() const;
     const Session* find_session(std::uint64_t id) const;
     const std::map<StreamKey, std::unique_ptr<Stream>>& streams() const { return streams_; }
     const Session* publisher_session(const Stream& stream) const;

@@ -14,6 +14,7 @@
 namespace server {
 
 enum class SessionRole { Handshake, Connected, Publisher, Player, Closing };
+inline constexpr std::size_t kSessionRoles = 5;
 const char* to_string(SessionRole role);
 
 // Counts that only grow during a session; the server adds them to its totals when it ends, so
