@@ -30,8 +30,8 @@ rtmp::RandomFill secure_random() {
     };
 }
 
-util::Result<std::pair<sockaddr_storage, socklen_t>, ProbeErrc> resolve(const std::string& host,
-                                                                       std::uint16_t port) {
+util::Result<std::vector<SocketAddress>, ProbeErrc> resolve(const std::string& host,
+                                                           std::uint16_t port) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -39,10 +39,16 @@ util::Result<std::pair<sockaddr_storage, socklen_t>, ProbeErrc> resolve(const st
     int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
     if (rc != 0 || !res)
         return ProbeError{ProbeErrc::Refused, "cannot resolve " + host + ": " + gai_strerror(rc)};
-    std::pair<sockaddr_storage, socklen_t> out{};
-    std::memcpy(&out.first, res->ai_addr, res->ai_addrlen);
-    out.second = socklen_t(res->ai_addrlen);
+    std::vector<SocketAddress> out;
+    for (const addrinfo* a = res; a; a = a->ai_next) {
+        if (a->ai_addrlen > sizeof(sockaddr_storage)) continue;
+        SocketAddress address;
+        std::memcpy(&address.storage, a->ai_addr, a->ai_addrlen);
+        address.length = socklen_t(a->ai_addrlen);
+        out.push_back(address);
+    }
     freeaddrinfo(res);
+    if (out.empty()) return ProbeError{ProbeErrc::Refused, "cannot resolve " + host + ": no TCP address"};
     return out;
 }
 
@@ -57,12 +63,16 @@ Connection::~Connection() {
     evbuffer_free(out_);
 }
 
-void Connection::close() {
+void Connection::close_socket() {
     if (read_ev_) event_free(read_ev_);
     if (write_ev_) event_free(write_ev_);
     read_ev_ = write_ev_ = nullptr;
     if (fd_ >= 0) evutil_closesocket(fd_);
     fd_ = -1;
+}
+
+void Connection::close() {
+    close_socket();
     if (ssl_) SSL_free(ssl_);
     ssl_ = nullptr;
     tls_handshaking_ = false;
@@ -87,22 +97,38 @@ void Connection::fail(const ProbeError& why) {
     handler_.on_closed(*this, why, monotonic_ms());
 }
 
-void Connection::open(const sockaddr* addr, socklen_t len) {
-    fd_ = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) {
-        fail({ProbeErrc::Refused, std::string("socket: ") + std::strerror(errno)});
+void Connection::open(std::vector<SocketAddress> addresses) {
+    addresses_ = std::move(addresses);
+    next_address_ = 0;
+    connect_next();
+}
+
+void Connection::connect_next() {
+    if (next_address_ >= addresses_.size()) {
+        fail({ProbeErrc::Refused, "connect: no address to try"});
         return;
     }
+    const SocketAddress& address = addresses_[next_address_++];
+    const sockaddr* addr = address.get();
+    fd_ = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) return connect_failed(std::string("socket: ") + std::strerror(errno));
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     read_ev_ = event_new(base_, fd_, EV_READ | EV_PERSIST, &Connection::on_read, this);
     write_ev_ = event_new(base_, fd_, EV_WRITE, &Connection::on_write, this);
     connecting_ = true;
-    if (connect(fd_, addr, len) != 0 && errno != EINPROGRESS) {
-        fail({ProbeErrc::Refused, std::string("connect: ") + std::strerror(errno)});
+    if (connect(fd_, addr, address.length) != 0 && errno != EINPROGRESS)
+        return connect_failed(std::string("connect: ") + std::strerror(errno));
+    event_add(write_ev_, nullptr);
+}
+
+void Connection::connect_failed(const std::string& why) {
+    if (next_address_ < addresses_.size()) {
+        close_socket();
+        connect_next();
         return;
     }
-    event_add(write_ev_, nullptr);
+    fail({ProbeErrc::Refused, why});
 }
 
 void Connection::on_write(evutil_socket_t, short, void* self) {
@@ -111,10 +137,7 @@ void Connection::on_write(evutil_socket_t, short, void* self) {
         int err = 0;
         socklen_t len = sizeof err;
         getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err != 0) {
-            c->fail({ProbeErrc::Refused, std::string("connect: ") + std::strerror(err)});
-            return;
-        }
+        if (err != 0) return c->connect_failed(std::string("connect: ") + std::strerror(err));
         c->connecting_ = false;
         event_add(c->read_ev_, nullptr);
         if (c->ssl_) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "net/address.h"
 #include "net/tls.h"
 #include "probe/client_session.h"
 
@@ -21,9 +22,12 @@ namespace probe {
 // Milliseconds of a monotonic clock: the time the glue passes to the sans-IO parts.
 std::uint64_t monotonic_ms();
 
-// Resolves host:port (numeric or by name) to the first TCP address; the error says why not.
-util::Result<std::pair<sockaddr_storage, socklen_t>, ProbeErrc> resolve(const std::string& host,
-                                                                       std::uint16_t port);
+using net::SocketAddress;
+
+// Resolves host:port (numeric or by name) to its TCP addresses in the resolver's order (a name
+// such as localhost may give ::1 and 127.0.0.1); the error says why not.
+util::Result<std::vector<SocketAddress>, ProbeErrc> resolve(const std::string& host,
+                                                           std::uint16_t port);
 
 // Handshake randomness from OpenSSL.
 rtmp::RandomFill secure_random();
@@ -57,9 +61,10 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    // Starts a nonblocking connect; the handshake begins once it succeeds. A refusal arrives
-    // through on_closed (ProbeErrc::Refused).
-    void open(const sockaddr* addr, socklen_t len);
+    // Starts a nonblocking connect to the first address, and to the next one each time a
+    // connect fails (as ffmpeg and curl do); the handshake begins once one succeeds. When all
+    // refuse, the last refusal arrives through on_closed (ProbeErrc::Refused).
+    void open(std::vector<SocketAddress> addresses);
     // Before open(): speak TLS first (rtmps://); a failed TLS handshake is ProbeErrc::Tls.
     void use_tls(const TlsClient& tls);
     // What the TLS handshake agreed on; nullopt for plain RTMP or before it is done.
@@ -87,6 +92,11 @@ private:
     // (or a failure already reported).
     long read_once();
     void fail(const ProbeError& why);
+    // Connects to addresses_[next_address_]; on an immediate failure moves on to the next one.
+    void connect_next();
+    // A connect failed: try the next address, or report `why` when none is left.
+    void connect_failed(const std::string& why);
+    void close_socket();
 
     event_base* base_;
     ClientSession& session_;
@@ -98,6 +108,8 @@ private:
     evbuffer* out_ = nullptr;
     util::Bytes scratch_;
     bool connecting_ = false;
+    std::vector<SocketAddress> addresses_;
+    std::size_t next_address_ = 0;
     SSL* ssl_ = nullptr;
     bool tls_handshaking_ = false;
     bool reported_ = false;

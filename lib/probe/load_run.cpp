@@ -21,11 +21,11 @@ public:
     LoadClient(event_base* base, const ClientConfig& config, std::vector<std::uint8_t>& buffer)
         : session_(config, secure_random(), this), conn_(base, session_, *this, buffer) {}
 
-    void open(const sockaddr* addr, socklen_t len, std::uint64_t now,
+    void open(const std::vector<SocketAddress>& addresses, std::uint64_t now,
               const std::optional<TlsClient>& tls) {
         opened_at_ = now;
         if (tls) conn_.use_tls(*tls);
-        conn_.open(addr, len);
+        conn_.open(addresses);
     }
     void on_message(const rtmp::Message& m, std::uint64_t now) override {
         if (m.type != 8 && m.type != 9) return;
@@ -71,8 +71,7 @@ public:
         start_ = monotonic_ms();
         for (unsigned i = 0; i < o_.clients; ++i) {
             clients_.push_back(std::make_unique<LoadClient>(base_, o_.config, buffer_));
-            clients_.back()->open(reinterpret_cast<const sockaddr*>(&addr->first), addr->second,
-                                  start_, o_.tls);
+            clients_.back()->open(*addr, start_, o_.tls);
         }
         timeout_ = evtimer_new(base_, &LoadRun::on_timeout, this);
         end_ = evtimer_new(base_, &LoadRun::on_end, this);

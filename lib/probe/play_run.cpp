@@ -63,7 +63,7 @@ public:
             conn_.on_read_bytes = [this](util::ByteView data) { trace_bytes(data); };
         }
         if (o_.tls) conn_.use_tls(*o_.tls);
-        conn_.open(reinterpret_cast<const sockaddr*>(&addr->first), addr->second);
+        conn_.open(std::move(*addr));
         if (!done_) event_base_dispatch(base_);
         return report();
     }

@@ -51,7 +51,7 @@ public:
         event_add(sigterm_, nullptr);
         arm(std::uint64_t(o_.timeout_s * 1000));
         if (o_.tls) conn_.use_tls(*o_.tls);
-        conn_.open(reinterpret_cast<const sockaddr*>(&addr->first), addr->second);
+        conn_.open(std::move(*addr));
         if (!done_) event_base_dispatch(base_);
         return report();
     }
