@@ -51,6 +51,11 @@ debootstrap --variant=minbase --include=build-essential,git,ca-certificates book
   "$mirror" >"$fresh_dir/debootstrap.log" 2>&1 ||
   { tail -n 20 "$fresh_dir/debootstrap.log" >&2; die "debootstrap failed"; }
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# debootstrap writes no /etc/hosts; Debian's installer writes this one (localhost is ::1 as well
+# as 127.0.0.1, so clients meet a name whose first address may refuse).
+[ -f "$root/etc/hosts" ] || printf '%s\n' '127.0.0.1 localhost' \
+  '::1 localhost ip6-localhost ip6-loopback' 'ff02::1 ip6-allnodes' 'ff02::2 ip6-allrouters' \
+  >"$root/etc/hosts"
 # The host's Debian sources (a snapshot or a local mirror CI may use); debootstrap's otherwise.
 [ -f /etc/apt/sources.list.d/debian.sources ] &&
   cp /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/" &&
