@@ -59,9 +59,7 @@ int load(int argc, char** argv, Loaded& out) {
 }
 
 void configure_logging(const server::Config& c) {
-    net::LogLevel level = net::LogLevel::Info;
-    net::parse_log_level(c.log_level, level);
-    net::logger().configure(level, c.log_format == "json" ? net::LogFormat::Json : net::LogFormat::Human);
+    net::logger().configure(c.log_level, c.log_format);
 }
 
 struct SignalContext {

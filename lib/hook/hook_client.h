@@ -11,17 +11,13 @@
 
 #include <event2/util.h>
 
+#include "hook/decision.h"
 #include "hook/payload.h"
 #include "net/curl_multi.h"
 
 struct event_base;
 
 namespace hook {
-
-enum class OnError {
-    Fail,  // a timeout or unreachable backend refuses (rest_on_error: FAIL, the default)
-    Log,   // ... allows, and the decision says why (rest_on_error: LOG)
-};
 
 struct HookConfig {
     std::string base_url;         // rest_hook_url; "<base_url>/<method>" is posted to
@@ -41,24 +37,8 @@ struct HookConfig {
     std::function<void(std::string_view method, std::string_view outcome, double seconds)> observe;
 };
 
-struct Decision {
-    bool allowed = false;
-    int status = 0;      // the backend's HTTP status; 0 when none came
-    std::string reason;  // why, for logs and for the client's error description: the backend's
-                         // body text (one line, at most 200 bytes) or "HTTP 403 Forbidden", or
-                         // the transport error ("hook connect timed out after 5000 ms")
-    // What the RTMP client is told: the backend's own refusal text for a 4xx, else a fixed
-    // phrase that names no address, port or library error (the detail is in `reason`, for logs).
-    std::string client_reason;
-    bool backend_error = false;  // timeout or unreachable (then rest_on_error decided)
-    json overwritten_fields = json::object();  // allowed fields the backend changed (2xx only)
-    std::vector<std::string> wrong_type_fields;  // allowed fields it changed to another JSON type
-};
-
-class HookClient {
+class HookClient : public Hooks {
 public:
-    using Ticket = net::HttpClient::RequestId;  // 0 is never a valid ticket
-    using DecisionCallback = std::function<void(Decision)>;
 
     HookClient(event_base* base, HookConfig config);
     // Pending decisions are dropped (their callbacks are not called); pending events too.
@@ -70,15 +50,16 @@ public:
     // `callback` is called once, later, from the event loop, unless cancel(ticket) is called
     // first. A 2xx answer allows; any other status refuses; a timeout or transport error follows
     // config.on_error.
-    Ticket authorize(std::string_view method, const json& payload, DecisionCallback callback);
+    Ticket authorize(std::string_view method, const json& payload,
+                     DecisionCallback callback) override;
 
     // Forgets a pending decision (its session is gone). False when unknown or already decided.
-    bool cancel(Ticket ticket);
+    bool cancel(Ticket ticket) override;
 
     // Fire and forget (ConnectionStatusEvent, StreamStatusEvent, unPublishStream, stopStream):
     // retried after a timeout, transport error, 5xx or 429, at most config.event_retries times,
     // with exponential backoff; a 4xx is final. Giving up is logged.
-    void notify(std::string_view method, const json& payload);
+    void notify(std::string_view method, const json& payload) override;
 
     // Events not yet delivered (sent or waiting for a retry).
     std::size_t pending_events() const;

@@ -8,7 +8,7 @@ namespace net {
 
 namespace {
 
-int version_constant(const std::string& text) { return text == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION; }
+int version_constant(TlsVersion v) { return v == TlsVersion::V1_3 ? TLS1_3_VERSION : TLS1_2_VERSION; }
 
 std::string drain_errors() {
     std::string out;
@@ -25,11 +25,9 @@ util::Error<TlsErrc> fail(std::string why) { return {TlsErrc::Setup, std::move(w
 
 }  // namespace
 
-bool valid_tls_version(const std::string& text) { return text == "1.2" || text == "1.3"; }
-
 TlsContextResult load_server_context(const std::string& cert_file,
                                                           const std::string& key_file,
-                                                          const std::string& min_version) {
+                                                          TlsVersion min_version) {
     ERR_clear_error();
     TlsContext ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
     if (!ctx) return fail(drain_errors());

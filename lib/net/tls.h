@@ -20,13 +20,13 @@ using TlsContext = std::shared_ptr<SSL_CTX>;
 enum class TlsErrc { Setup };  // a certificate, key or CA file that cannot be used
 using TlsContextResult = util::Result<TlsContext, TlsErrc>;
 
-// "1.2" or "1.3": the lowest version served or accepted.
-bool valid_tls_version(const std::string& text);
+// The lowest version served or accepted.
+enum class TlsVersion { V1_2, V1_3 };
 
 // The server's context: certificate (a chain file works: leaf first), its key, TLS 1.2+ (or
 // 1.3 only), no renegotiation, no compression. The error says which file and why.
 TlsContextResult load_server_context(const std::string& cert_file,
-                                     const std::string& key_file, const std::string& min_version);
+                                     const std::string& key_file, TlsVersion min_version);
 
 // rtmp-probe's context: the peer is verified against `ca_file` (or the system's roots when
 // empty) unless `insecure`.

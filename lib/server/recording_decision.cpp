@@ -7,8 +7,8 @@
 namespace server {
 
 bool recording_wanted(const Config& config, const url::Params& stream_params) {
-    if (config.record == "all") return true;
-    if (config.record != "param") return false;
+    if (config.record == RecordMode::All) return true;
+    if (config.record != RecordMode::Param) return false;
     const std::string* v = stream_params.get("record");
     return v && (*v == "true" || *v == "1" || *v == "yes");
 }

@@ -68,7 +68,7 @@ Recordings::Start Recordings::start(const StreamKey& key, const std::string& why
     RecorderSettings settings;
     settings.path_template = config->record_path;
     settings.limits.max_duration_ms = std::uint32_t(std::min<long long>(
-        duration_ms(config->record_max_duration), std::numeric_limits<std::uint32_t>::max()));
+        config->record_max_duration.count(), std::numeric_limits<std::uint32_t>::max()));
     settings.limits.max_bytes = std::uint64_t(config->record_max_size);
     auto owned = std::make_unique<Recorder>(*this, pub->second, settings, now_ms());
     Recorder& recorder = *owned;

@@ -47,7 +47,7 @@ void Server::apply_admission_limits() {
                                           double(config_->max_connection_rate_per_ip),
                                           double(config_->max_connection_rate_per_ip)});
     budget_.set_limit(std::size_t(config_->max_memory));
-    merge_.set_limit(duration_ms(config_->write_coalesce));
+    merge_.set_limit(config_->write_coalesce.count());
     // Sampling every 100 ms costs a few calls per session; a budget is never far behind.
     if (config_->max_memory > 0) {
         timeval tv{0, 100 * 1000};
@@ -68,8 +68,8 @@ void Server::make_hook_client() {
     if (config_->rest_hook_url.empty()) return;
     hook::HookConfig hc;
     hc.base_url = config_->rest_hook_url;
-    hc.timeout_ms = long(duration_ms(config_->rest_request_timeout));
-    hc.on_error = config_->rest_on_error == "LOG" ? hook::OnError::Log : hook::OnError::Fail;
+    hc.timeout_ms = long(config_->rest_request_timeout.count());
+    hc.on_error = config_->rest_on_error;
     hc.secret = config_->rest_hook_secret;
     hc.overwrite = config_->rest_overwrite;
     hc.event_retries = config_->rest_event_retries;
@@ -155,7 +155,7 @@ bool Server::load_tls(const Config& config, std::string& error) {
     }
     tls_ = *ctx;
     net::logger().info("TLS certificate loaded", {{"certificate", net::describe_certificate(tls_)},
-                                                  {"min_version", config.tls_min_version}});
+                                                  {"min_version", config.tls_min_version == net::TlsVersion::V1_3 ? "1.3" : "1.2"}});
     return true;
 }
 
@@ -474,7 +474,7 @@ void Server::set_publisher(const Stream& stream, Session* session) {
 }
 
 void Server::publisher_left(Stream& stream) {
-    const long long delay = duration_ms(config_->unpublish_notify_delay);
+    const long long delay = config_->unpublish_notify_delay.count();
     if (delay <= 0 || stopping_) {
         stream.notify_unpublished();
         return;
@@ -561,7 +561,7 @@ void Server::log_merge_delay() {
     char text[32];
     std::snprintf(text, sizeof text, "%.1fms", v);
     net::logger().info("write merging adapts to the load",
-                       {{"effective", text}, {"write_coalesce", config_->write_coalesce}});
+                       {{"effective", text}, {"write_coalesce", format_duration(config_->write_coalesce)}});
 }
 
 long long Server::now_ms() const {

@@ -54,7 +54,7 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
     const long long divisor = config_->server_buffer_enabled ? 1 : 4;
     QueueLimits limits;
     limits.max_bytes = std::size_t(config_->player_queue_max_bytes / divisor);
-    limits.max_ms = std::uint32_t(duration_ms(config_->player_queue_max_time) / divisor);
+    limits.max_ms = std::uint32_t(config_->player_queue_max_time.count() / divisor);
     // Room for a whole cached GOP replayed to a new player, and as much again behind it.
     limits.max_messages = 2 * std::size_t(config_->gop_cache_max_messages);
     queue_ = PlayerQueue(limits);
@@ -62,7 +62,7 @@ Session::Session(Server& server, std::shared_ptr<const Config> config, std::uint
     bufferevent_setcb(bev_, &Session::on_read, &Session::on_write, &Session::on_event, this);
     bufferevent_enable(bev_, EV_READ | EV_WRITE);
     timer_purpose_ = TimerPurpose::Handshake;
-    arm_timer(duration_ms(config_->handshake_timeout));
+    arm_timer(config_->handshake_timeout.count());
     if (tls_)
         if (bufferevent* below = bufferevent_get_underlying(bev_))
             socket_drained_cb_ = evbuffer_add_cb(bufferevent_get_output(below),
@@ -113,14 +113,14 @@ void Session::on_timer(evutil_socket_t, short, void* self) {
                 break;
             case TimerPurpose::Idle:
                 s->close("idle: neither publish nor play within idle_timeout (" +
-                             s->config_->idle_timeout + ")",
+                             format_duration(s->config_->idle_timeout) + ")",
                          true);
                 break;
             case TimerPurpose::PlayWait:
                 if (s->playing_ && !s->playing_->has_publisher()) {
                     s->send_status(s->play_stream_id_, "error", rtmp::status::kPlayStreamNotFound,
                                    "Stream " + s->playing_->name() + " was not published within " +
-                                       s->config_->play_wait_timeout);
+                                       format_duration(s->config_->play_wait_timeout));
                     s->close_after_flush("stream not found: " + s->playing_->key(), false);
                 }
                 break;
@@ -160,9 +160,9 @@ void Session::on_event(bufferevent*, short what, void* self) {
         if (s->closing_) return;
         if (what & BEV_EVENT_TIMEOUT) {
             if (what & BEV_EVENT_WRITING)
-                s->close("write timeout: the peer took no bytes for " + s->config_->write_timeout, true);
+                s->close("write timeout: the peer took no bytes for " + format_duration(s->config_->write_timeout), true);
             else
-                s->close("publisher idle for " + s->config_->idle_publisher_timeout, true);
+                s->close("publisher idle for " + format_duration(s->config_->idle_publisher_timeout), true);
         } else if (what & BEV_EVENT_EOF) {
             s->close("peer closed the connection", false);
         } else if (what & BEV_EVENT_ERROR) {
@@ -282,7 +282,7 @@ void Session::close_for_memory(std::size_t limit) {
 }
 
 void Session::arm_idle_timer() {
-    const long long ms = duration_ms(config_->idle_timeout);
+    const long long ms = config_->idle_timeout.count();
     if (ms <= 0 || closing_ || flushing_) return;
     timer_purpose_ = TimerPurpose::Idle;
     arm_timer(ms);

@@ -280,7 +280,7 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
                             const std::string& type) {
     Stream* existing = server_.find_stream(app_, name);
     if (existing && existing->has_publisher()) {
-        if (config_->publish_conflict == "replace") {
+        if (config_->publish_conflict == PublishConflict::Replace) {
             // The old publisher lets go now (its stream may be released if nobody plays it).
             if (Session* old = server_.publisher_of(*existing)) old->replaced();
         } else {
@@ -305,8 +305,8 @@ void Session::start_publish(const url::RtmpUrl& where, std::string name, std::ui
     // Descriptions name the stream as the client did: a backend's overwritten name is internal.
     send_status(stream_id, "status", rtmp::status::kPublishStart,
                 where.stream + " is now published.");
-    const long long idle = duration_ms(config_->idle_publisher_timeout);
-    const long long wt = duration_ms(config_->write_timeout);
+    const long long idle = config_->idle_publisher_timeout.count();
+    const long long wt = config_->write_timeout.count();
     timeval tv = net::to_timeval(idle);
     timeval wtv = net::to_timeval(wt);
     bufferevent_set_timeouts(bev_, idle > 0 ? &tv : nullptr, wt > 0 ? &wtv : nullptr);
@@ -396,7 +396,7 @@ void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint3
         start_replay();
         write_now();  // a new player's first picture is never held back by write_coalesce
     } else {
-        const long long wait = duration_ms(config_->play_wait_timeout);
+        const long long wait = config_->play_wait_timeout.count();
         if (wait > 0) {
             timer_purpose_ = TimerPurpose::PlayWait;
             arm_timer(wait);

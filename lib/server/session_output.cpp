@@ -25,7 +25,7 @@ void Session::enter_player_output() {
         // records then leave in one writev of the socket bufferevent under the filter. Its
         // write timeout is the stall bound; what it takes from the output counts for the ledger.
         drained_cb_ = evbuffer_add_cb(out_, &Session::on_output_drained, this);
-        const long long wt = duration_ms(config_->write_timeout);
+        const long long wt = config_->write_timeout.count();
         timeval wtv = net::to_timeval(wt);
         bufferevent_set_timeouts(bev_, nullptr, wt > 0 ? &wtv : nullptr);
         bufferevent_set_max_single_read(bev_, 2048);
@@ -103,7 +103,7 @@ void Session::on_writable(evutil_socket_t, short, void* self) {
 }
 
 void Session::arm_stall_timer() {
-    const long long limit = duration_ms(config_->write_timeout);
+    const long long limit = config_->write_timeout.count();
     if (limit <= 0 || evtimer_pending(stall_timer_, nullptr)) return;
     const long long left = last_progress_ms_ + limit - server_.now_ms();
     const long long ms = left > 0 ? left : 1;
@@ -115,9 +115,9 @@ void Session::on_stall_timer(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Session*>(self);
     s->guarded("stall timer", [s] {
         if (s->closing_ || !s->want_writable_) return;
-        const long long limit = duration_ms(s->config_->write_timeout);
+        const long long limit = s->config_->write_timeout.count();
         if (s->server_.now_ms() - s->last_progress_ms_ >= limit) {
-            s->close("write timeout: the peer took no bytes for " + s->config_->write_timeout, true);
+            s->close("write timeout: the peer took no bytes for " + format_duration(s->config_->write_timeout), true);
         } else {
             s->arm_stall_timer();  // progress was made since the timer was set
         }

@@ -582,9 +582,9 @@ BOOST_AUTO_TEST_CASE(config_and_stream_parameters_decide_first) {
     asked.items = {{"token", "x"}, {"record", "true"}};
     other.items = {{"record", "false"}};
     BOOST_TEST(!server::recording_wanted(c, asked));  // default: none
-    c.record = "all";
+    c.record = server::RecordMode::All;
     BOOST_TEST(server::recording_wanted(c, no));
-    c.record = "param";
+    c.record = server::RecordMode::Param;
     BOOST_TEST(server::recording_wanted(c, asked));
     BOOST_TEST(!server::recording_wanted(c, other));
     BOOST_TEST(!server::recording_wanted(c, no));
