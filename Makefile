@@ -93,14 +93,24 @@ $(BUILD)/tests/tools/%: tests/integration/tools/%.cpp $(LIB_A)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_ALL) $(SAN_LD) -o $@ $< $(LIB_A) $(LDLIBS_ALL)
 
-# libFuzzer targets: the sans-IO core (the decoders of peer input) is rebuilt with clang and
-# instrumentation in build-fuzz/; the event-loop layers are not needed there.
-FUZZ_LIB_SRCS := $(sort $(wildcard lib/rtmp/*.cpp lib/media/*.cpp lib/url/*.cpp lib/util/*.cpp))
+# libFuzzer targets: the sans-IO core (the decoders of peer input, and the server session with
+# its registry, the hook payload builder and the log formatter) is rebuilt with clang and
+# instrumentation in build-fuzz/; the event-loop glue is not needed there. One archive: each
+# target links only what it uses.
+FUZZ_SERVER_SRCS := $(addprefix lib/server/,session.cpp session_commands.cpp session_hooks.cpp \
+  session_media.cpp session_report.cpp registry.cpp stream.cpp stream_key.cpp media_message.cpp \
+  player_queue.cpp control_output.cpp timestamp_normalizer.cpp bitrate_history.cpp \
+  recording_decision.cpp duration.cpp) lib/hook/payload.cpp lib/hook/url_payload.cpp lib/net/log.cpp
+FUZZ_LIB_SRCS := $(sort $(wildcard lib/rtmp/*.cpp lib/media/*.cpp lib/url/*.cpp lib/util/*.cpp)) \
+  $(FUZZ_SERVER_SRCS)
 FUZZ_FLAGS := -std=c++20 -O1 -g1 -Ilib -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -MMD -MP
 build-fuzz/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(PKG_CFLAGS) -c $< -o $@
-build-fuzz/bin/%_fuzz: build-fuzz/obj/tests/fuzz/%_fuzz.o $(FUZZ_LIB_SRCS:%.cpp=build-fuzz/obj/%.o)
+build-fuzz/lib/libfuzzcore.a: $(FUZZ_LIB_SRCS:%.cpp=build-fuzz/obj/%.o)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+build-fuzz/bin/%_fuzz: build-fuzz/obj/tests/fuzz/%_fuzz.o build-fuzz/lib/libfuzzcore.a
 	@mkdir -p $(@D)
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ -lcrypto
 fuzz: $(FUZZ_BINS)

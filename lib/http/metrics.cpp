@@ -166,7 +166,7 @@ std::string render_metrics(const server::Server& srv, const ProcessStats& proces
         e.sample("rtmpkit_hook_request_duration_seconds_count", {{"method", method}}, h.count);
     }
     e.family("rtmpkit_hook_events_pending", "gauge", "Hook status events not yet delivered.");
-    e.sample("rtmpkit_hook_events_pending", {}, srv.hooks() ? srv.hooks()->pending_events() : 0);
+    e.sample("rtmpkit_hook_events_pending", {}, srv.hook_client() ? srv.hook_client()->pending_events() : 0);
 
     e.family("rtmpkit_write_merge_seconds", "gauge",
              "How long player output waits to be merged now (adapts to the load, up to "

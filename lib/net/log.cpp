@@ -80,6 +80,7 @@ void Logger::log(LogLevel level, std::string_view message, const LogFields& fiel
         for (const auto& [k, v] : fields) line += " " + util::escape_text(k) + "=" + human_value(v);
     }
     line += '\n';
+    if (sink_) return sink_(line);
     std::fwrite(line.data(), 1, line.size(), stderr);
     std::fflush(stderr);
 }

@@ -1,6 +1,7 @@
 // Logging to stderr for the tools: human lines by default, JSON lines for machines.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,8 @@ public:
         format_ = format;
     }
     bool enabled(LogLevel level) const { return level >= level_; }
+    // Where finished lines go instead of stderr (the fuzzers check them); empty: stderr.
+    void set_sink(std::function<void(std::string_view line)> sink) { sink_ = std::move(sink); }
     void log(LogLevel level, std::string_view message, const LogFields& fields = {});
     void debug(std::string_view m, const LogFields& f = {}) { log(LogLevel::Debug, m, f); }
     void info(std::string_view m, const LogFields& f = {}) { log(LogLevel::Info, m, f); }
@@ -32,6 +35,7 @@ public:
 private:
     LogLevel level_ = LogLevel::Info;
     LogFormat format_ = LogFormat::Human;
+    std::function<void(std::string_view)> sink_;
 };
 
 Logger& logger();

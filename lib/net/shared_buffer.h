@@ -1,9 +1,9 @@
-// Reference-counted bytes handed to many libevent output buffers without copying: the fan-out
-// unit. The event loop is single-threaded, so the count is a plain integer.
+// Reference-counted bytes handed to many output buffers without copying: the fan-out unit. The
+// event loop is single-threaded, so the count is a plain integer. Appending a reference to a
+// libevent buffer is the glue's (net/shared_evbuffer.h); nothing here knows the event loop.
 #pragma once
 
-#include <event2/buffer.h>
-
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 
@@ -24,25 +24,9 @@ public:
     const util::Bytes& bytes() const { return bytes_; }
     std::size_t size() const { return bytes_.size(); }
 
-    // Appends a reference to these bytes to `out`; released when libevent has sent them.
-    bool append_to(evbuffer* out) {
-        retain();
-        if (evbuffer_add_reference(out, bytes_.data(), bytes_.size(), &cleanup, this) != 0) {
-            release();
-            return false;
-        }
-        return true;
-    }
-    // The same for the bytes from `offset` on (a player that needs its own first header).
-    bool append_from(evbuffer* out, std::size_t offset) {
-        if (offset >= bytes_.size()) return true;
-        retain();
-        if (evbuffer_add_reference(out, bytes_.data() + offset, bytes_.size() - offset, &cleanup,
-                                   this) != 0) {
-            release();
-            return false;
-        }
-        return true;
+    // For a buffer that holds a reference: release() when it is done with the bytes.
+    static void release_callback(const void*, std::size_t, void* self) {
+        static_cast<SharedBytes*>(self)->release();
     }
 
 private:
@@ -51,7 +35,6 @@ private:
     SharedBytes(const SharedBytes&) = delete;
     SharedBytes& operator=(const SharedBytes&) = delete;
     static inline std::size_t live_bytes_ = 0;  // one event loop per process: a plain counter
-    static void cleanup(const void*, size_t, void* self) { static_cast<SharedBytes*>(self)->release(); }
     util::Bytes bytes_;
     int refs_ = 1;  // the creator's reference
 };

@@ -21,6 +21,7 @@ constexpr std::string_view kPlayReset = "NetStream.Play.Reset";
 constexpr std::string_view kPlayStart = "NetStream.Play.Start";
 constexpr std::string_view kPlayStop = "NetStream.Play.Stop";
 constexpr std::string_view kPlayStreamNotFound = "NetStream.Play.StreamNotFound";
+constexpr std::string_view kPlayFailed = "NetStream.Play.Failed";
 constexpr std::string_view kPlayUnpublishNotify = "NetStream.Play.UnpublishNotify";
 constexpr std::string_view kPlayPublishNotify = "NetStream.Play.PublishNotify";
 constexpr std::string_view kPauseNotify = "NetStream.Pause.Notify";

@@ -17,7 +17,7 @@ Recordings::Recordings(Server& server) : server_(server) {
 Recordings::~Recordings() {
     for (auto& [key, recorder] : active_) {
         recorder->stop();
-        if (Stream* s = server_.find_stream(key.app, key.name)) s->detach_recorder();
+        if (Stream* s = server_.find_stream(key)) s->detach_recorder();
     }
     active_.clear();
     retired_.clear();
@@ -61,7 +61,7 @@ bool Recordings::ensure_writer() {
 Recordings::Start Recordings::start(const StreamKey& key, const std::string& why) {
     if (active_.count(key)) return Start::AlreadyRecording;
     auto pub = publications_.find(key);
-    Stream* stream = server_.find_stream(key.app, key.name);
+    Stream* stream = server_.find_stream(key);
     if (pub == publications_.end() || !stream || !stream->has_publisher()) return Start::NoPublisher;
     if (!ensure_writer()) return Start::Failed;
     const auto config = server_.config();
@@ -106,7 +106,7 @@ void Recordings::retire(Recorder& recorder, const std::string& why) {
 
 void Recordings::detach(Recorder& recorder) {
     const StreamKey key = recorder.publication().stream;
-    if (Stream* s = server_.find_stream(key.app, key.name)) s->detach_recorder();
+    if (Stream* s = server_.find_stream(key)) s->detach_recorder();
     auto it = active_.find(key);
     if (it == active_.end() || it->second.get() != &recorder) return;
     retired_.push_back(std::move(it->second));
@@ -231,7 +231,7 @@ void Recordings::file_done(const record::WriterEvent& e, FileContext& context) {
     } else {
         net::logger().info("recording file finished", fields);
     }
-    if (hook::HookClient* hooks = server_.hooks())
+    if (hook::HookClient* hooks = server_.hook_client())
         hooks->notify(hook::method::kRecordingStatusEvent, hook::recording_status_payload(status));
 }
 

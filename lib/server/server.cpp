@@ -23,11 +23,28 @@
 #include "server/fd_limit.h"
 #include "server/recordings.h"
 #include "server/session.h"
+#include "server/socket_session.h"
 
 namespace server {
 
+namespace {
+StreamSettings stream_settings(const Config& c) {
+    return {std::uint32_t(c.chunk_size),
+            GopLimits{c.gop_cache, std::size_t(c.gop_cache_max_frames), std::size_t(c.gop_cache_max_bytes),
+                      std::size_t(c.gop_cache_max_messages)}};
+}
+}  // namespace
+
 Server::Server(event_base* base, Config config)
-    : base_(base), config_(std::make_shared<const Config>(std::move(config))) {
+    : base_(base),
+      config_(std::make_shared<const Config>(std::move(config))),
+      registry_(stream_settings(*config_)) {
+    registry_.on_publish = [this](Stream& stream) { cancel_unpublish_timer(stream); };
+    registry_.on_unpublish = [this](Stream& stream) { publisher_left(stream); };
+    registry_.on_release = [this](Stream& stream) {
+        stats_.stream_dropped_too_large += stream.dropped_unencodable();
+        cancel_unpublish_timer(stream);
+    };
     reap_ = event_new(base_, -1, 0, &Server::on_reap, this);
     flush_ = event_new(base_, -1, 0, &Server::on_flush, this);
     accept_resume_ = evtimer_new(base_, &Server::on_accept_resume, this);
@@ -269,9 +286,9 @@ void Server::accept(evutil_socket_t fd, sockaddr* addr, bool tls) {
         return;
     }
     ++s->stats_.connections_accepted;
-    auto session = std::make_unique<Session>(*s, s->config_, s->next_session_id_++, bev, peer,
-                                             local_text, tls);
-    Session* raw = session.get();
+    auto session = std::make_unique<SocketSession>(*s, s->config_, s->next_session_id_++, bev,
+                                                   SessionPeer{peer, local_text, tls});
+    SocketSession* raw = session.get();
     s->sessions_.emplace(raw, std::move(session));
     s->admission_keys_.emplace(raw, std::move(key));
 }
@@ -325,10 +342,11 @@ void Server::on_memory_sample(evutil_socket_t, short, void* self) {
 
 void Server::sample_memory() {
     std::size_t shared = net::SharedBytes::live_bytes();
-    for (const auto& [key, stream] : streams_) shared += stream->gop_cache_bytes();
+    for (const auto& [key, stream] : registry_.streams()) shared += stream->gop_cache_bytes();
     std::vector<SessionMemory> held;
     held.reserve(sessions_.size());
-    for (const auto& [raw, owned] : sessions_) held.push_back({raw->id(), raw->private_bytes()});
+    for (const auto& [raw, owned] : sessions_)
+        held.push_back({raw->session().id(), raw->session().private_bytes()});
     const std::size_t shared_part = shared;
     auto to_close = budget_.update(shared, std::move(held));
     if (!budget_.admit_new() && !over_budget_logged_) {
@@ -345,7 +363,7 @@ void Server::sample_memory() {
     }
     if (to_close.empty()) return;
     std::unordered_map<std::uint64_t, Session*> by_id;
-    for (const auto& [raw, owned] : sessions_) by_id.emplace(raw->id(), raw);
+    for (const auto& [raw, owned] : sessions_) by_id.emplace(raw->session().id(), &raw->session());
     for (std::uint64_t id : to_close) by_id[id]->close_for_memory(budget_.limit());
 }
 
@@ -355,32 +373,16 @@ void Server::on_trim(evutil_socket_t, short, void*) {
     malloc_trim(0);
 }
 
-Stream& Server::stream(const std::string& app, const std::string& name) {
-    StreamKey key{app, name};
-    auto it = streams_.find(key);
-    if (it == streams_.end()) {
-        GopLimits gop{config_->gop_cache, std::size_t(config_->gop_cache_max_frames),
-                      std::size_t(config_->gop_cache_max_bytes),
-                      std::size_t(config_->gop_cache_max_messages)};
-        it = streams_
-                 .emplace(key, std::make_unique<Stream>(app, name, std::uint32_t(config_->chunk_size),
-                                                        gop))
-                 .first;
-        it->second->sample_bitrate(now_ms());  // the history's starting point
-    }
-    return *it->second;
-}
-
 void Server::on_bitrate_sample(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
     const long long now = s->now_ms();
-    for (auto& [key, stream] : s->streams_) stream->sample_bitrate(now);
+    for (auto& [key, stream] : s->registry_.streams()) stream->sample_bitrate(now);
 }
 
 std::vector<const Session*> Server::sessions_by_id() const {
     std::vector<const Session*> all;
     all.reserve(sessions_.size());
-    for (const auto& [raw, owned] : sessions_) all.push_back(raw);
+    for (const auto& [raw, owned] : sessions_) all.push_back(&raw->session());
     std::sort(all.begin(), all.end(),
               [](const Session* a, const Session* b) { return a->id() < b->id(); });
     return all;
@@ -388,90 +390,68 @@ std::vector<const Session*> Server::sessions_by_id() const {
 
 std::array<std::size_t, kSessionRoles> Server::sessions_by_role() const {
     std::array<std::size_t, kSessionRoles> n{};
-    for (const auto& [raw, owned] : sessions_) ++n[std::size_t(raw->role())];
+    for (const auto& [raw, owned] : sessions_) ++n[std::size_t(raw->session().role())];
     return n;
 }
 
 const Session* Server::find_session(std::uint64_t id) const {
     for (const auto& [raw, owned] : sessions_)
-        if (raw->id() == id) return raw;
+        if (raw->session().id() == id) return &raw->session();
     return nullptr;
 }
 
 const Session* Server::publisher_session(const Stream& stream) const {
-    auto it = publishers_.find(&stream);
-    return it == publishers_.end() ? nullptr : it->second;
+    return registry_.publisher_of(stream.id());
 }
 
 SessionTotals Server::totals() const {
     SessionTotals t = stats_.ended;
-    for (const auto& [raw, owned] : sessions_) t += raw->totals();
+    for (const auto& [raw, owned] : sessions_) t += raw->session().totals();
     return t;
 }
 
 std::uint64_t Server::stream_dropped_too_large() const {
     std::uint64_t n = stats_.stream_dropped_too_large;
-    for (const auto& [key, stream] : streams_) n += stream->dropped_unencodable();
+    for (const auto& [key, stream] : registry_.streams()) n += stream->dropped_unencodable();
     return n;
 }
 
 std::size_t Server::buffered_bytes() const {
     std::size_t n = net::SharedBytes::live_bytes();
-    for (const auto& [key, stream] : streams_) n += stream->gop_cache_bytes();
-    for (const auto& [raw, owned] : sessions_) n += raw->private_bytes();
+    for (const auto& [key, stream] : registry_.streams()) n += stream->gop_cache_bytes();
+    for (const auto& [raw, owned] : sessions_) n += raw->session().private_bytes();
     return n;
 }
 
 bool Server::close_session(std::uint64_t id) {
     for (auto& [raw, owned] : sessions_) {
-        if (raw->id() != id) continue;
-        raw->close_by_operator();
+        if (raw->session().id() != id) continue;
+        raw->session().close_by_operator();
         return true;
     }
     return false;
 }
 
 bool Server::end_publication(const StreamKey& key) {
-    auto it = streams_.find(key);
-    if (it == streams_.end()) return false;
-    Session* publisher = publisher_of(*it->second);
+    Session* publisher = registry_.publisher_of(key);
     if (!publisher) return false;
     publisher->close_by_operator();
     // The stream may be gone (nobody played it); if not, its players are told now.
-    it = streams_.find(key);
-    if (it != streams_.end() && !it->second->has_publisher()) {
-        cancel_unpublish_timer(*it->second);
-        it->second->notify_unpublished();
+    Stream* stream = registry_.find(key);
+    if (stream && !stream->has_publisher()) {
+        cancel_unpublish_timer(*stream);
+        stream->notify_unpublished();
     }
     return true;
 }
 
-Stream* Server::find_stream(const std::string& app, const std::string& name) {
-    auto it = streams_.find(StreamKey{app, name});
-    return it == streams_.end() ? nullptr : it->second.get();
+void Server::publication_started(Stream& stream, const std::string& media_session_id, bool record) {
+    recordings_->publication_started(stream, media_session_id, record);
 }
 
-void Server::release_if_idle(Stream& stream) {
-    if (!stream.idle()) return;
-    stats_.stream_dropped_too_large += stream.dropped_unencodable();
-    cancel_unpublish_timer(stream);
-    publishers_.erase(&stream);
-    streams_.erase(stream.id());
-}
+void Server::publication_ended(Stream& stream) { recordings_->publication_ended(stream); }
 
-Session* Server::publisher_of(const Stream& stream) {
-    auto it = publishers_.find(&stream);
-    return it == publishers_.end() ? nullptr : it->second;
-}
-
-void Server::set_publisher(const Stream& stream, Session* session) {
-    if (session) {
-        publishers_[&stream] = session;
-        cancel_unpublish_timer(stream);
-    } else {
-        publishers_.erase(&stream);
-    }
-}
+bool Server::recording(const StreamKey& key) const { return recordings_->recording(key); }
 
 void Server::publisher_left(Stream& stream) {
     const long long delay = config_->unpublish_notify_delay.count();
@@ -512,17 +492,16 @@ void Server::unpublish_timer_fired(UnpublishTimer* t) {
         event_free(it->second->ev);
         s->unpublish_timers_.erase(it);  // t is gone from here on
     }
-    auto stream = s->streams_.find(key);
-    if (stream != s->streams_.end() && !stream->second->has_publisher())
-        stream->second->notify_unpublished();
+    Stream* stream = s->registry_.find(key);
+    if (stream && !stream->has_publisher()) stream->notify_unpublished();
 }
 
-void Server::schedule_close(Session* session) {
+void Server::schedule_close(SocketSession* session) {
     to_close_.push_back(session);
     event_active(reap_, 0, 0);
 }
 
-void Server::schedule_flush(Session* session) {
+void Server::schedule_flush(SocketSession* session) {
     to_flush_.push_back(session);
     if (flush_pending_) return;
     flush_pending_ = true;
@@ -535,17 +514,17 @@ void Server::schedule_flush(Session* session) {
     }
 }
 
-void Server::forget_flush(Session* session) {
+void Server::forget_flush(SocketSession* session) {
     to_flush_.erase(std::remove(to_flush_.begin(), to_flush_.end(), session), to_flush_.end());
 }
 
 void Server::on_flush(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
     s->flush_pending_ = false;
-    std::vector<Session*> batch;
+    std::vector<SocketSession*> batch;
     batch.swap(s->to_flush_);
     s->merge_.batch_done(batch.size());
-    for (Session* session : batch) session->flush();
+    for (SocketSession* session : batch) session->flush_scheduled();
     s->log_merge_delay();
 }
 
@@ -572,10 +551,10 @@ long long Server::now_ms() const {
 
 void Server::on_reap(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
-    std::vector<Session*> batch;
+    std::vector<SocketSession*> batch;
     batch.swap(s->to_close_);
     const long long now = s->now_ms();
-    for (Session* session : batch) {
+    for (SocketSession* session : batch) {
         s->forget_flush(session);  // a freed session is never flushed (~Session does it too)
         auto key = s->admission_keys_.find(session);
         if (key != s->admission_keys_.end()) {
@@ -603,7 +582,7 @@ void Server::stop_gracefully() {
     for (auto* l : listeners_) evconnlistener_free(l);
     listeners_.clear();
     std::vector<Session*> all;
-    for (auto& [raw, owned] : sessions_) all.push_back(raw);
+    for (auto& [raw, owned] : sessions_) all.push_back(&raw->session());
     for (Session* session : all) session->shut_down();
     recordings_->stop_all("server stopping");
     grace_ = evtimer_new(base_, &Server::on_grace_timeout, this);
@@ -652,6 +631,7 @@ void Server::reload(Config config) {
         tls_ = running;
     }
     config_ = std::make_shared<const Config>(std::move(config));
+    registry_.set_settings(stream_settings(*config_));
     apply_admission_limits();
     make_hook_client();
     net::logger().info("configuration reloaded; new sessions use it");

@@ -18,18 +18,23 @@
 #include "server/config.h"
 #include "server/memory_budget.h"
 #include "server/merge_delay.h"
+#include "server/registry.h"
 #include "server/server_stats.h"
+#include "server/session_io.h"
 #include "server/stream.h"
 
 namespace server {
 
 class Session;
+class SocketSession;
 class Recordings;
 
-class Server {
+// Glue: the event loop's side of the server. It owns the sockets, timers and sessions and is the
+// host each sans-IO Session asks for the registry, the hooks and the clock.
+class Server : public SessionHost {
 public:
     Server(event_base* base, Config config);
-    ~Server();
+    ~Server() override;
 
     // Binds every listen address; false with a message when one cannot be bound.
     bool start(std::string& error);
@@ -42,23 +47,23 @@ public:
     event_base* base() const { return base_; }
     std::shared_ptr<const Config> config() const { return config_; }
 
-    Stream& stream(const std::string& app, const std::string& name);
-    Stream* find_stream(const std::string& app, const std::string& name);
-    void release_if_idle(Stream& stream);
-    // The session that publishes a stream, for publish_conflict: replace.
-    Session* publisher_of(const Stream& stream);
-    void set_publisher(const Stream& stream, Session* session);
-    // The stream's publisher left: its players are told after unpublish_notify_delay unless a
-    // publisher comes back first (a reconnecting OBS, a restarted ffmpeg).
-    void publisher_left(Stream& stream);
+    Stream* find_stream(const StreamKey& key) { return registry_.find(key); }
+
+    // SessionHost
+    long long now_ms() const override;
+    Registry& registry() override { return registry_; }
+    hook::Hooks* hooks() override { return hooks_.get(); }
+    void publication_started(Stream& stream, const std::string& media_session_id,
+                             bool record) override;
+    void publication_ended(Stream& stream) override;
+    bool recording(const StreamKey& key) const override;
 
     // Deletes the session at the next loop turn, so no caller's stack still uses it.
-    void schedule_close(Session* session);
+    void schedule_close(SocketSession* session);
     // Player output: `session` has bytes to send; they go out when the loop turn ends (or after
     // write_coalesce). forget_flush() when the session closes first.
-    void schedule_flush(Session* session);
-    void forget_flush(Session* session);
-    long long now_ms() const;
+    void schedule_flush(SocketSession* session);
+    void forget_flush(SocketSession* session);
 
     std::size_t session_count() const { return sessions_.size(); }
 
@@ -67,9 +72,9 @@ public:
     // Sessions open now, indexed by SessionRole.
     std::array<std::size_t, kSessionRoles> sessions_by_role() const;
     const Session* find_session(std::uint64_t id) const;
-    const std::map<StreamKey, std::unique_ptr<Stream>>& streams() const { return streams_; }
+    const std::map<StreamKey, std::unique_ptr<Stream>>& streams() const { return registry_.streams(); }
     const Session* publisher_session(const Stream& stream) const;
-    ServerStats& stats() { return stats_; }
+    ServerStats& stats() override { return stats_; }
     const ServerStats& stats() const { return stats_; }
     // Ended sessions' totals plus the live sessions' so far: counters that never go back.
     SessionTotals totals() const;
@@ -81,11 +86,11 @@ public:
     const std::vector<std::string>& listening_tls_on() const { return listening_tls_on_; }
     // The certificate context new TLS sessions (RTMPS, HTTPS) start with; empty without TLS.
     const net::TlsContext& tls_context() const { return tls_; }
-    bool stopping() const { return stopping_; }
+    bool stopping() const override { return stopping_; }
     // write_coalesce as applied now (it adapts to the load, merge_delay.h).
     const MergeDelay& merge_delay() const { return merge_; }
     // A session's destructor hands over its totals.
-    void session_ended(const SessionTotals& totals) { stats_.ended += totals; }
+    void session_ended(const SessionTotals& totals) override { stats_.ended += totals; }
 
     // The API's actions. false when there is no such session / no publisher.
     bool close_session(std::uint64_t id);
@@ -98,8 +103,8 @@ public:
     const Recordings& recordings() const { return *recordings_; }
 
     // The REST hook client, or nullptr when rest_hook_url is empty.
-    hook::HookClient* hooks() const { return hooks_.get(); }
-    const std::string& node_id() const { return node_id_; }
+    hook::HookClient* hook_client() const { return hooks_.get(); }
+    const std::string& node_id() const override { return node_id_; }
 
 private:
     // libevent callbacks catch at the loop boundary (DESIGN.md, Errors) and log what they caught.
@@ -131,7 +136,7 @@ private:
     // Admission (admission.h): per-address counts and rates. The key of each session is kept
     // to release it when the session goes.
     Admission admission_;
-    std::unordered_map<Session*, std::string> admission_keys_;
+    std::unordered_map<SocketSession*, std::string> admission_keys_;
     void apply_admission_limits();
 
     // max_memory (memory_budget.h): sampled from every session on a short timer.
@@ -147,7 +152,7 @@ private:
     std::size_t closed_since_trim_ = 0;
     static void on_reap(evutil_socket_t, short, void* self);
     static void on_flush(evutil_socket_t, short, void* self);
-    std::vector<Session*> to_flush_;
+    std::vector<SocketSession*> to_flush_;
     MergeDelay merge_;
     long long merge_logged_ms_ = 0;
     double merge_logged_value_ = 0;
@@ -181,12 +186,14 @@ private:
     event_base* base_;
     std::shared_ptr<const Config> config_;
     std::vector<evconnlistener*> listeners_;
-    std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
-    std::vector<Session*> to_close_;
+    std::unordered_map<SocketSession*, std::unique_ptr<SocketSession>> sessions_;
+    std::vector<SocketSession*> to_close_;
     event* reap_ = nullptr;
     event* grace_ = nullptr;
-    std::map<StreamKey, std::unique_ptr<Stream>> streams_;
-    std::map<const Stream*, Session*> publishers_;
+    Registry registry_;
+    // A stream's publisher left: its players are told after unpublish_notify_delay unless a
+    // publisher comes back first (a reconnecting OBS, a restarted ffmpeg).
+    void publisher_left(Stream& stream);
     std::uint64_t next_session_id_ = 1;
     bool stopping_ = false;
     void make_hook_client();

@@ -1,14 +1,11 @@
-// Session message handling: protocol control, NetConnection and NetStream commands, publisher
-// data and media. Replies follow what ffmpeg, OBS, VLC, rtmpdump and GStreamer expect
-// (docs/clients.md): matching transaction ids, statuses on the created stream id.
+// Session message handling: protocol control, NetConnection and NetStream commands (dispatched by
+// one table), publisher data and media. Replies follow what ffmpeg, OBS, VLC, rtmpdump and
+// GStreamer expect (docs/clients.md): matching transaction ids, statuses on the created stream id.
 #include "hook/payload.h"
 #include "net/log.h"
-#include "net/timeval.h"
 #include "rtmp/command_params.h"
 #include "rtmp/command_replies.h"
 #include "server/recording_decision.h"
-#include "server/recordings.h"
-#include "server/server.h"
 #include "server/session.h"
 #include "util/text_escape.h"
 
@@ -19,11 +16,49 @@ constexpr std::uint32_t kWindowAckSize = 2500000;
 bool is_true(const std::string* v) { return v && (*v == "true" || *v == "1" || *v == "yes"); }
 }  // namespace
 
+// name → handler. Each handler reads its arguments with its schema (rtmp/command_params.h:
+// read_connect, read_publish, read_play, read_pause, read_receive); `before_connect` commands
+// are the only ones a session may send before connect is answered.
+struct Session::CommandEntry {
+    std::string_view name;
+    bool before_connect;
+    void (Session::*handler)(const rtmp::Command&, std::uint32_t stream_id);
+};
+
+const Session::CommandEntry Session::kCommands[] = {
+    {"connect", true, &Session::on_connect},
+    {"createStream", false, &Session::on_create_stream},
+    {"publish", false, &Session::on_publish},
+    {"play", false, &Session::on_play},
+    {"deleteStream", false, &Session::on_close_stream},
+    {"closeStream", false, &Session::on_close_stream},
+    {"FCUnpublish", false, &Session::on_fc_unpublish},
+    {"pause", false, &Session::on_pause},
+    {"seek", false, &Session::on_seek},
+    {"receiveAudio", false, &Session::on_receive_track},
+    {"receiveVideo", false, &Session::on_receive_track},
+    {"getStreamLength", false, &Session::on_get_stream_length},
+    {"_checkbw", false, &Session::on_check_bandwidth},
+    {"releaseStream", false, &Session::on_publish_prelude},
+    {"FCPublish", false, &Session::on_publish_prelude},
+    {"FCSubscribe", false, &Session::on_publish_prelude},
+};
+
+// What publish and play differ in; everything else they share (request_stream).
+struct Session::StreamRequest {
+    bool publish;
+    const char* hook_method;
+    std::string_view bad_name_code;  // the status of a bad name or a busy session
+    std::string_view refused_code;   // the status of a hook's refusal
+    std::string_view refused_text;   // its description when the backend gave none
+    std::string_view verb;           // in log lines: "publish" / "play"
+};
+
 void Session::handle_message(rtmp::Message&& m) {
     using T = rtmp::MessageType;
     ++totals_.messages_in;
     if (!within_message_rates(m.type)) return;
-    if (awaiting_hook_) {
+    if (state_ == SessionState::AwaitingHook) {
         // A hook decides on an earlier command: the messages already decoded with it wait their
         // turn (reading stops meanwhile, so these are few). Bounded all the same.
         if (pending_.size() >= 256) {
@@ -84,61 +119,26 @@ void Session::handle_control(const rtmp::Message& m) {
 }
 
 void Session::handle_command(const rtmp::Command& cmd, std::uint32_t stream_id) {
-    const std::string& name = cmd.name;
-    if (name == "connect") return handle_connect(cmd);
-    if (!connected_) {
+    const CommandEntry* entry = nullptr;
+    for (const auto& e : kCommands)
+        if (e.name == cmd.name) entry = &e;
+    if (!connected_ && !(entry && entry->before_connect)) {
         // The name is quoted short: the reason must survive the log's cap on a value.
         count_command_failure("before_connect");
-        close("command '" + util::shorten(name, 64) + "' before connect", true);
+        close("command '" + util::shorten(cmd.name, 64) + "' before connect", true);
         return;
     }
-    if (name == "createStream") return handle_create_stream(cmd);
-    if (name == "publish") return handle_publish(cmd, stream_id);
-    if (name == "play") return handle_play(cmd, stream_id);
-    if (name == "deleteStream" || name == "closeStream" || name == "FCUnpublish") {
-        if (name != "FCUnpublish") {
-            const bool was_active = publishing_ || playing_;
-            stop_publishing();
-            stop_playing();
-            if (was_active) arm_idle_timer();  // connected again, and idle again
-        }
+    if (!entry) {
+        net::logger().debug("command ignored", {{"session", std::to_string(id_)}, {"command", cmd.name}});
         return;
     }
-    if (name == "pause") return handle_pause(cmd);
-    if (name == "seek") {
-        // Live: nothing to seek, but ffmpeg discards everything until this status arrives.
-        send_status(stream_id ? stream_id : play_stream_id_, "status", rtmp::status::kSeekNotify,
-                    "Seeking is not possible in a live stream.");
-        return;
-    }
-    if (name == "receiveAudio" || name == "receiveVideo") {
-        if (auto p = rtmp::read_receive(cmd)) {
-            (name == "receiveAudio" ? receive_audio_ : receive_video_) = p->enabled;
-            if (name == "receiveVideo" && p->enabled) queue_.wait_for_keyframe();
-        }
-        return;
-    }
-    if (name == "getStreamLength") {
-        send_command(0, rtmp::result(cmd.transaction_id, {rtmp::amf::Value::null(),
-                                                          rtmp::amf::Value::number(0)}));
-        return;
-    }
-    if (name == "_checkbw") {
-        send_command(0, rtmp::result(cmd.transaction_id,
-                                     {rtmp::amf::Value::null(), rtmp::amf::Value::null()}));
-        return;
-    }
-    if (name == "releaseStream" || name == "FCPublish" || name == "FCSubscribe") {
-        if (cmd.transaction_id != 0)
-            send_command(0, rtmp::result(cmd.transaction_id, {rtmp::amf::Value::null(),
-                                                              rtmp::amf::Value::undefined()}));
-        return;
-    }
-    net::logger().debug("command ignored", {{"session", std::to_string(id_)}, {"command", name}});
+    (this->*entry->handler)(cmd, stream_id);
 }
 
-void Session::handle_connect(const rtmp::Command& cmd) {
-    if (connected_) {
+// --- NetConnection -----------------------------------------------------------------------------
+
+void Session::on_connect(const rtmp::Command& cmd, std::uint32_t) {
+    if (connected_ || state_ != SessionState::Handshake) {
         // As nginx-rtmp ("connect: duplicate connection"): refused, and the session ends. The
         // client is told why; what it already sent stays valid until its bytes are out.
         send_command(0, rtmp::connect_rejected(cmd.transaction_id, "Already connected."));
@@ -157,8 +157,7 @@ void Session::handle_connect(const rtmp::Command& cmd) {
     opts.stream_params_as_connection = config_->rtmp_use_stream_params_as_connection;
     auto parsed = url::from_server_parts(params->tc_url, params->app, "", opts);
     if (!parsed) {
-        std::string why = "bad app or tcUrl (" + std::string(url::errc_name(parsed.error().code)) +
-                          ")";
+        std::string why = "bad app or tcUrl (" + std::string(url::errc_name(parsed.error().code)) + ")";
         send_command(0, rtmp::connect_rejected(cmd.transaction_id, why));
         count_command_failure("bad_app");
         close_after_flush("connect rejected: " + why, true);
@@ -170,9 +169,7 @@ void Session::handle_connect(const rtmp::Command& cmd) {
     flash_ver_ = params->flash_ver;
     app_field_ = params->app;
     object_encoding_ = params->object_encoding;
-    timer_purpose_ = TimerPurpose::None;
-    evtimer_del(timer_);
-    if (!server_.hooks()) return finish_connect(cmd.transaction_id);
+    if (!host_.hooks()) return finish_connect(cmd.transaction_id);
     if (config_->rtmp_use_stream_params_as_connection) {
         // The connect hook waits for the stream name, whose parameters it carries.
         connect_hook_deferred_ = true;
@@ -200,7 +197,7 @@ void Session::handle_connect(const rtmp::Command& cmd) {
 
 void Session::finish_connect(double txn) {
     connected_ = true;
-    arm_idle_timer();
+    enter(SessionState::Connected);
     send_control(rtmp::MessageType::WindowAckSize, rtmp::window_ack_size_payload(kWindowAckSize));
     send_control(rtmp::MessageType::SetPeerBandwidth,
                  rtmp::set_peer_bandwidth_payload(kWindowAckSize, rtmp::PeerBandwidthLimit::Dynamic));
@@ -209,15 +206,77 @@ void Session::finish_connect(double txn) {
     encoder_.set_chunk_size(std::uint32_t(config_->chunk_size));
     send_command(0, rtmp::connect_result(txn, object_encoding_));
     net::logger().info("connected", {{"session", std::to_string(id_)},
-                                     {"peer", peer_},
+                                     {"peer", peer_.peer},
                                      {"app", app_},
                                      {"tcUrl", tc_url_},
                                      {"params", connect_url_.connect_params.to_query()}});
 }
 
-void Session::handle_create_stream(const rtmp::Command& cmd) {
+void Session::on_create_stream(const rtmp::Command& cmd, std::uint32_t) {
     const std::uint32_t id = next_stream_id_++;
     send_command(0, rtmp::create_stream_result(cmd.transaction_id, id));
+}
+
+void Session::on_get_stream_length(const rtmp::Command& cmd, std::uint32_t) {
+    send_command(0, rtmp::result(cmd.transaction_id,
+                                 {rtmp::amf::Value::null(), rtmp::amf::Value::number(0)}));
+}
+
+void Session::on_check_bandwidth(const rtmp::Command& cmd, std::uint32_t) {
+    send_command(0, rtmp::result(cmd.transaction_id, {rtmp::amf::Value::null(), rtmp::amf::Value::null()}));
+}
+
+void Session::on_publish_prelude(const rtmp::Command& cmd, std::uint32_t) {
+    // releaseStream / FCPublish / FCSubscribe: answered when a reply is asked for (txn != 0).
+    if (cmd.transaction_id != 0)
+        send_command(0, rtmp::result(cmd.transaction_id,
+                                     {rtmp::amf::Value::null(), rtmp::amf::Value::undefined()}));
+}
+
+void Session::on_fc_unpublish(const rtmp::Command&, std::uint32_t) {
+    // OBS sends FCUnpublish before deleteStream; the publication ends with the latter.
+}
+
+// --- NetStream ---------------------------------------------------------------------------------
+
+void Session::on_close_stream(const rtmp::Command&, std::uint32_t) {
+    const bool was_active = publishing_ || playing_;
+    stop_publishing();
+    stop_playing();
+    if (was_active && !stopped()) enter(SessionState::Connected);  // connected, and idle again
+}
+
+void Session::on_seek(const rtmp::Command&, std::uint32_t stream_id) {
+    // Live: nothing to seek, but ffmpeg discards everything until this status arrives.
+    send_status(stream_id ? stream_id : play_stream_id_, "status", rtmp::status::kSeekNotify,
+                "Seeking is not possible in a live stream.");
+}
+
+void Session::on_receive_track(const rtmp::Command& cmd, std::uint32_t) {
+    auto p = rtmp::read_receive(cmd);
+    if (!p) return;
+    const bool video = cmd.name == "receiveVideo";
+    (video ? receive_video_ : receive_audio_) = p->enabled;
+    if (video && p->enabled) queue_.wait_for_keyframe();
+}
+
+void Session::on_pause(const rtmp::Command& cmd, std::uint32_t) {
+    auto p = rtmp::read_pause(cmd);
+    if (!p || !playing_) return;
+    const bool was_paused = state_ == SessionState::Paused;
+    if (p->pause) {
+        enter(SessionState::Paused);
+        send_status(play_stream_id_, "status", rtmp::status::kPauseNotify, "Paused live stream.");
+        send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
+        return;
+    }
+    if (was_paused) enter(SessionState::Playing);
+    send_status(play_stream_id_, "status", rtmp::status::kUnpauseNotify, "Unpaused live stream.");
+    send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
+    // Only a pause stopped the media: an unpause without one has nothing to catch up on.
+    if (!was_paused || stopped()) return;
+    queue_.wait_for_keyframe();
+    start_replay();
 }
 
 bool Session::split_stream_name(const std::string& raw, url::RtmpUrl& out) {
@@ -230,41 +289,71 @@ bool Session::split_stream_name(const std::string& raw, url::RtmpUrl& out) {
     return true;
 }
 
-void Session::handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id) {
-    auto params = rtmp::read_publish(cmd);
+const Session::StreamRequest Session::kPublishRequest{
+    true, hook::method::kPublishStream, rtmp::status::kPublishBadName, rtmp::status::kPublishDenied,
+    "Publishing refused.", "publish"};
+const Session::StreamRequest Session::kPlayRequest{
+    false, hook::method::kPlayStream, rtmp::status::kPlayFailed, rtmp::status::kPlayFailed,
+    "Playing refused.", "play"};
+
+void Session::on_publish(const rtmp::Command& cmd, std::uint32_t stream_id) {
+    request_stream(kPublishRequest, cmd, stream_id);
+}
+
+void Session::on_play(const rtmp::Command& cmd, std::uint32_t stream_id) {
+    if (!config_->rtmp_server_enabled) {
+        send_status(stream_id, "error", rtmp::status::kPlayFailed,
+                    "Playback over RTMP is disabled on this server (rtmp_server_enabled: false).");
+        count_command_failure("play_disabled");
+        close_after_flush("play refused: rtmp_server_enabled is false", false);
+        return;
+    }
+    request_stream(kPlayRequest, cmd, stream_id);
+}
+
+void Session::refuse_stream(const StreamRequest& kind, std::uint32_t stream_id, std::string_view code,
+                            const std::string& told, std::string_view counter,
+                            const std::string& logged, bool error) {
+    send_status(stream_id, "error", code, told);
+    count_command_failure(counter);
+    close_after_flush(std::string(kind.verb) + " refused" + logged, error);
+}
+
+void Session::request_stream(const StreamRequest& kind, const rtmp::Command& cmd, std::uint32_t stream_id) {
+    std::string raw_name, type;
+    bool readable = false;
+    if (kind.publish) {
+        if (auto p = rtmp::read_publish(cmd)) readable = true, raw_name = p->name, type = p->type;
+    } else {
+        if (auto p = rtmp::read_play(cmd)) readable = true, raw_name = p->name;
+    }
     url::RtmpUrl where;
-    if (!params || !split_stream_name(params->name, where)) {
-        send_status(stream_id, "error", rtmp::status::kPublishBadName, "Bad stream name.");
-        count_command_failure("bad_stream_name");
-        close_after_flush("publish refused: bad stream name", true);
-        return;
-    }
-    if (publishing_ || playing_) {
-        send_status(stream_id, "error", rtmp::status::kPublishBadName,
-                    "This connection already publishes or plays a stream.");
-        count_command_failure("session_busy");
-        close_after_flush("publish refused: session busy", true);
-        return;
-    }
-    const std::string type = params->type;
+    if (!readable || !split_stream_name(raw_name, where))
+        return refuse_stream(kind, stream_id,
+                             kind.publish ? rtmp::status::kPublishBadName : rtmp::status::kPlayStreamNotFound,
+                             "Bad stream name.", "bad_stream_name", ": bad stream name", true);
+    if (publishing_ || playing_)
+        return refuse_stream(kind, stream_id, kind.bad_name_code,
+                             "This connection already publishes or plays a stream.", "session_busy",
+                             ": session busy", true);
     // `told` reaches the client; `logged` (which may name the backend) only the log.
-    auto refuse = [this, stream_id](const std::string& told, const std::string& logged) {
-        send_status(stream_id, "error", rtmp::status::kPublishDenied,
-                    told.empty() ? "Publishing refused." : told);
-        count_command_failure("publish_refused");
-        close_after_flush("publish refused by hook: " + logged, false);
+    const StreamRequest* k = &kind;
+    auto refuse = [this, k, stream_id](const std::string& told, const std::string& logged) {
+        refuse_stream(*k, stream_id, k->refused_code, told.empty() ? std::string(k->refused_text) : told,
+                      k->publish ? "publish_refused" : "play_refused", " by hook: " + logged, false);
     };
-    authorize_deferred_connect(where, [this, where, stream_id, type, refuse] {
-        publish_media_session_id_ = hook_uuid();
-        hook::StreamInfo info = stream_info(where.stream, true, "NEW", where.stream_params);
-        info.record = recording_wanted(*config_, where.stream_params);  // before the answer
+    authorize_deferred_connect(where, [this, k, where, stream_id, type, refuse] {
+        if (k->publish) publish_media_session_id_ = hook_uuid();
+        hook::StreamInfo info = stream_info(where.stream, k->publish, "NEW", where.stream_params);
+        if (k->publish) info.record = recording_wanted(*config_, where.stream_params);  // before the answer
         const bool record = info.record;
-        authorize(hook::method::kPublishStream, hook::stream_payload(info),
-                  [this, where, stream_id, type, refuse, record](const hook::Decision& d) {
+        authorize(k->hook_method, hook::stream_payload(info),
+                  [this, k, where, stream_id, type, refuse, record](const hook::Decision& d) {
                       if (!d.allowed) return refuse(d.client_reason, d.reason);
                       std::string name = where.stream, why;
                       if (!apply_overwritten_name(d.overwritten_fields, d.wrong_type_fields, name, why))
                           return refuse("Stream name refused by the server.", why);
+                      if (!k->publish) return start_play(where, name, stream_id);
                       publish_record_ = record;
                       apply_overwritten_record(d.overwritten_fields, d.wrong_type_fields,
                                                publish_record_, why);
@@ -278,149 +367,103 @@ void Session::handle_publish(const rtmp::Command& cmd, std::uint32_t stream_id) 
 
 void Session::start_publish(const url::RtmpUrl& where, std::string name, std::uint32_t stream_id,
                             const std::string& type) {
-    Stream* existing = server_.find_stream(app_, name);
-    if (existing && existing->has_publisher()) {
-        if (config_->publish_conflict == PublishConflict::Replace) {
-            // The old publisher lets go now (its stream may be released if nobody plays it).
-            if (Session* old = server_.publisher_of(*existing)) old->replaced();
-        } else {
-            send_status(stream_id, "error", rtmp::status::kPublishBadName,
-                        "Stream " + where.stream + " is already being published.");
-            count_command_failure("already_published");
-            close_after_flush("publish refused: " + existing->key() + " already published", true);
-            return;
-        }
+    const StreamKey key{app_, name};
+    Registry& registry = host_.registry();
+    if (Session* old = registry.publisher_of(key)) {
+        if (config_->publish_conflict != PublishConflict::Replace)
+            return refuse_stream(kPublishRequest, stream_id, rtmp::status::kPublishBadName,
+                                 "Stream " + where.stream + " is already being published.",
+                                 "already_published", ": " + key.text() + " already published", true);
+        // The old publisher lets go now (its stream may be released if nobody plays it).
+        old->replaced();
     }
-    cancel_idle_timer();
-    Stream& stream = server_.stream(app_, name);
+    Stream& stream = registry.publish(key, *this, host_.now_ms());
     publishing_ = &stream;
     publish_stream_id_ = stream_id;
     publish_name_ = name;
     publish_params_ = where.stream_params;
     publishing_event_sent_ = false;
-    stream.start_publishing(this);
-    stream.set_published_since(server_.now_ms());
-    server_.set_publisher(stream, this);
+    enter(SessionState::Publishing);
     send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
     // Descriptions name the stream as the client did: a backend's overwritten name is internal.
-    send_status(stream_id, "status", rtmp::status::kPublishStart,
-                where.stream + " is now published.");
-    const long long idle = config_->idle_publisher_timeout.count();
-    const long long wt = config_->write_timeout.count();
-    timeval tv = net::to_timeval(idle);
-    timeval wtv = net::to_timeval(wt);
-    bufferevent_set_timeouts(bev_, idle > 0 ? &tv : nullptr, wt > 0 ? &wtv : nullptr);
+    send_status(stream_id, "status", rtmp::status::kPublishStart, where.stream + " is now published.");
     net::logger().info("publish", {{"session", std::to_string(id_)},
-                                   {"peer", peer_},
+                                   {"peer", peer_.peer},
                                    {"stream", stream.key()},
                                    {"type", type},
                                    {"params", where.stream_params.to_query()}});
-    server_.recordings().publication_started(stream, publish_media_session_id_, publish_record_);
-}
-
-void Session::handle_play(const rtmp::Command& cmd, std::uint32_t stream_id) {
-    auto params = rtmp::read_play(cmd);
-    url::RtmpUrl where;
-    if (!config_->rtmp_server_enabled) {
-        send_status(stream_id, "error", "NetStream.Play.Failed",
-                    "Playback over RTMP is disabled on this server (rtmp_server_enabled: false).");
-        count_command_failure("play_disabled");
-        close_after_flush("play refused: rtmp_server_enabled is false", false);
-        return;
-    }
-    if (!params || !split_stream_name(params->name, where)) {
-        send_status(stream_id, "error", rtmp::status::kPlayStreamNotFound, "Bad stream name.");
-        count_command_failure("bad_stream_name");
-        close_after_flush("play refused: bad stream name", true);
-        return;
-    }
-    if (publishing_ || playing_) {
-        send_status(stream_id, "error", "NetStream.Play.Failed",
-                    "This connection already publishes or plays a stream.");
-        count_command_failure("session_busy");
-        close_after_flush("play refused: session busy", true);
-        return;
-    }
-    auto refuse = [this, stream_id](const std::string& told, const std::string& logged) {
-        send_status(stream_id, "error", "NetStream.Play.Failed",
-                    told.empty() ? "Playing refused." : told);
-        count_command_failure("play_refused");
-        close_after_flush("play refused by hook: " + logged, false);
-    };
-    authorize_deferred_connect(where, [this, where, stream_id, refuse] {
-        hook::StreamInfo info = stream_info(where.stream, false, "NEW", where.stream_params);
-        authorize(hook::method::kPlayStream, hook::stream_payload(info),
-                  [this, where, stream_id, refuse](const hook::Decision& d) {
-                      if (!d.allowed) return refuse(d.client_reason, d.reason);
-                      std::string name = where.stream, why;
-                      if (!apply_overwritten_name(d.overwritten_fields, d.wrong_type_fields, name, why))
-                          return refuse("Stream name refused by the server.", why);
-                      start_play(where, name, stream_id);
-                  });
-    }, refuse);
+    host_.publication_started(stream, publish_media_session_id_, publish_record_);
 }
 
 void Session::start_play(const url::RtmpUrl& where, std::string name, std::uint32_t stream_id) {
     suppress_sound_ = is_true(where.connect_params.get("suppress_sound")) ||
                       is_true(where.stream_params.get("suppress_sound")) ||
                       is_true(connect_url_.connect_params.get("suppress_sound"));
-    cancel_idle_timer();
-    Stream& stream = server_.stream(app_, name);
-    playing_ = &stream;
     play_stream_id_ = stream_id;
     play_name_ = name;
     play_params_ = where.stream_params;
     queue_.wait_for_keyframe();
-    enter_player_output();
+    player_output_ = true;
+    ledger_.appended(io_.unsent(), false);  // replies so far: all private
+    io_.enter_player_output();
 
     send_user_control(rtmp::UserControlEvent::StreamBegin, stream_id);
-    send_status(stream_id, "status", rtmp::status::kPlayReset,
-                "Playing and resetting " + where.stream + ".");
-    send_status(stream_id, "status", rtmp::status::kPlayStart,
-                "Started playing " + where.stream + ".");
+    send_status(stream_id, "status", rtmp::status::kPlayReset, "Playing and resetting " + where.stream + ".");
+    send_status(stream_id, "status", rtmp::status::kPlayStart, "Started playing " + where.stream + ".");
     send(rtmp::csid::kData, std::uint8_t(rtmp::MessageType::DataAmf0), stream_id,
          rtmp::sample_access(true, true));
-    stream.add_player(this);
+    Stream& stream = host_.registry().join(StreamKey{app_, name}, *this, host_.now_ms());
+    playing_ = &stream;
+    enter(SessionState::Playing);
     net::logger().info("play", {{"session", std::to_string(id_)},
-                                {"peer", peer_},
+                                {"peer", peer_.peer},
                                 {"stream", stream.key()},
                                 {"params", where.stream_params.to_query()},
                                 {"suppress_sound", suppress_sound_ ? "true" : "false"},
                                 {"waiting", stream.has_publisher() ? "no" : "yes"}});
-    if (server_.hooks()) {
+    if (host_.hooks()) {
         hook::StreamInfo info = stream_info(name, false, "PLAYING", play_params_);
         fill_facts(info, stream);
         notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
     }
     if (stream.has_publisher()) {
         start_replay();
-        write_now();  // a new player's first picture is never held back by write_coalesce
-    } else {
-        const long long wait = config_->play_wait_timeout.count();
-        if (wait > 0) {
-            timer_purpose_ = TimerPurpose::PlayWait;
-            arm_timer(wait);
-        }
+        io_.flush(true);  // a new player's first picture is never held back by write_coalesce
     }
 }
 
-void Session::handle_pause(const rtmp::Command& cmd) {
-    auto p = rtmp::read_pause(cmd);
-    if (!p || !playing_) return;
-    const bool was_paused = paused_;
-    paused_ = p->pause;
-    if (paused_) {
-        send_status(play_stream_id_, "status", rtmp::status::kPauseNotify, "Paused live stream.");
-        send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
-    } else {
-        send_status(play_stream_id_, "status", rtmp::status::kUnpauseNotify, "Unpaused live stream.");
-        send_user_control(rtmp::UserControlEvent::StreamBegin, play_stream_id_);
-        // Only a pause stopped the media: an unpause without one has nothing to catch up on.
-        if (!was_paused || stopped()) return;
-        queue_.wait_for_keyframe();
-        start_replay();
+void Session::stop_publishing() {
+    if (!publishing_) return;
+    Stream* s = publishing_;
+    publishing_ = nullptr;
+    if (host_.registry().publisher_of(s->id()) == this) {
+        if (host_.hooks()) {
+            hook::StreamInfo info = stream_info(publish_name_, true, "UNPUBLISHED", publish_params_);
+            fill_facts(info, *s);
+            notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
+            notify(hook::method::kUnPublishStream, hook::stream_payload(info));
+        }
+        host_.publication_ended(*s);
+        host_.registry().unpublish(*s, *this);
+        net::logger().info("unpublish", {{"session", std::to_string(id_)}, {"stream", s->key()}});
     }
+    host_.registry().release_if_idle(*s);
 }
+
+void Session::stop_playing() {
+    if (!playing_) return;
+    Stream* s = playing_;
+    playing_ = nullptr;
+    if (host_.hooks()) {
+        hook::StreamInfo info = stream_info(play_name_, false, "STOPPED", play_params_);
+        fill_facts(info, *s);
+        notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
+        notify(hook::method::kStopStream, hook::stream_payload(info));
+    }
+    host_.registry().leave(*s, *this);
+}
+
+// --- publisher data and media -------------------------------------------------------------------
 
 void Session::handle_data(const rtmp::Message& m) {
     if (!publishing_) return;
@@ -455,7 +498,7 @@ void Session::drop_big_metadata(std::size_t size) {
     if (big_metadata_dropped_++ % 100 != 0) return;
     net::logger().warn("metadata larger than max_metadata_size, dropped",
                        {{"session", std::to_string(id_)},
-                        {"peer", peer_},
+                        {"peer", peer_.peer},
                         {"stream", publishing_ ? publishing_->key() : ""},
                         {"size", std::to_string(size)},
                         {"max_metadata_size", std::to_string(config_->max_metadata_size)},
@@ -469,12 +512,12 @@ void Session::handle_media(rtmp::Message&& m) {
         // Empty or cut-short media: nothing a player could decode. Logged at most once a
         // second, with the count: a flood of them must not become a flood of log lines.
         ++short_media_dropped_;
-        const long long now = server_.now_ms();
+        const long long now = host_.now_ms();
         if (short_media_dropped_ == 1 || now - short_media_logged_ms_ >= 1000) {
             short_media_logged_ms_ = now;
             net::logger().warn("media too short for its tag header, dropped",
                                {{"session", std::to_string(id_)},
-                                {"peer", peer_},
+                                {"peer", peer_.peer},
                                 {"stream", publishing_->key()},
                                 {"type", std::string(rtmp::message_type_name(m.type))},
                                 {"size", std::to_string(size)},
@@ -483,40 +526,6 @@ void Session::handle_media(rtmp::Message&& m) {
         return;
     }
     if (!publishing_event_sent_) publishing_event_if_ready();
-}
-
-void Session::stop_publishing() {
-    if (!publishing_) return;
-    Stream* s = publishing_;
-    publishing_ = nullptr;
-    if (server_.publisher_of(*s) == this) {
-        if (server_.hooks()) {
-            hook::StreamInfo info = stream_info(publish_name_, true, "UNPUBLISHED", publish_params_);
-            fill_facts(info, *s);
-            notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
-            notify(hook::method::kUnPublishStream, hook::stream_payload(info));
-        }
-        server_.recordings().publication_ended(*s);
-        server_.set_publisher(*s, nullptr);
-        s->stop_publishing();
-        server_.publisher_left(*s);
-        net::logger().info("unpublish", {{"session", std::to_string(id_)}, {"stream", s->key()}});
-    }
-    server_.release_if_idle(*s);
-}
-
-void Session::stop_playing() {
-    if (!playing_) return;
-    Stream* s = playing_;
-    playing_ = nullptr;
-    if (server_.hooks()) {
-        hook::StreamInfo info = stream_info(play_name_, false, "STOPPED", play_params_);
-        fill_facts(info, *s);
-        notify(hook::method::kStreamStatusEvent, hook::stream_payload(info));
-        notify(hook::method::kStopStream, hook::stream_payload(info));
-    }
-    s->remove_player(this);
-    server_.release_if_idle(*s);
 }
 
 }  // namespace server

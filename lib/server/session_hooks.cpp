@@ -5,8 +5,6 @@
 #include "hook/payload.h"
 #include "hook/url_payload.h"
 #include "net/log.h"
-#include "server/recordings.h"
-#include "server/server.h"
 #include "server/session.h"
 
 namespace server {
@@ -30,18 +28,18 @@ std::string hook_uuid() {
 }
 
 std::string Session::hook_session_id() const {
-    auto [rip, rport] = split_host_port(peer_);
-    auto [lip, lport] = split_host_port(local_);
+    auto [rip, rport] = split_host_port(peer_.peer);
+    auto [lip, lport] = split_host_port(peer_.local);
     return hook::format_session_id(rip, rport, lip, lport);
 }
 
 hook::ConnectInfo Session::connect_info(const url::Params& custom) const {
-    return hook::connect_info_for(custom, server_.node_id(), hook_session_id());
+    return hook::connect_info_for(custom, host_.node_id(), hook_session_id());
 }
 
 hook::StreamInfo Session::stream_info(const std::string& name, bool published, const char* status,
                                       const url::Params& custom) const {
-    return hook::stream_info_for(name, published, status, custom, server_.node_id(),
+    return hook::stream_info_for(name, published, status, custom, host_.node_id(),
                                  hook_session_id(), publish_media_session_id_);
 }
 
@@ -64,20 +62,21 @@ void Session::fill_facts(hook::StreamInfo& info, const Stream& stream) const {
     if (int v = s.kbps(s.video_bytes)) info.facts.video_bitrate = v;
     if (int a = s.kbps(s.audio_bytes)) info.facts.audio_bitrate = a;
     info.bitrate = s.kbps(s.video_bytes + s.audio_bytes);
-    info.record = server_.recordings().recording(stream.id());
+    info.record = host_.recording(stream.id());
 }
 
 void Session::authorize(const char* method, const hook::json& payload, HookDone done) {
-    hook::HookClient* client = server_.hooks();
+    hook::Hooks* client = host_.hooks();
     if (!client) {
         hook::Decision allow;
         allow.allowed = true;
         done(allow);
         return;
     }
-    awaiting_hook_ = true;
-    bufferevent_disable(bev_, EV_READ);
-    hook_client_ = client;
+    before_hook_ = state_;
+    enter(SessionState::AwaitingHook);
+    io_.set_reading(false);
+    hooks_in_use_ = client;
     std::string m = method;
     hook_ticket_ = client->authorize(method, payload, [this, m, done](hook::Decision d) {
         guarded("hook answer", [&] { hook_answered(m, done, d); });
@@ -86,9 +85,14 @@ void Session::authorize(const char* method, const hook::json& payload, HookDone 
 
 void Session::hook_answered(const std::string& m, const HookDone& done, const hook::Decision& d) {
     hook_ticket_ = 0;
-    awaiting_hook_ = false;
     if (stopped()) return;
-    net::LogFields f = {{"session", std::to_string(id_)}, {"peer", peer_}, {"method", m},
+    if (state_ == SessionState::AwaitingHook) {
+        // Back where the request was made; the answer moves on from there. (The handshake
+        // bound ended with the connect command: it is not armed again.)
+        if (before_hook_ == SessionState::Handshake) state_ = before_hook_;
+        else enter(before_hook_);
+    }
+    net::LogFields f = {{"session", std::to_string(id_)}, {"peer", peer_.peer}, {"method", m},
                         {"status", std::to_string(d.status)}};
     if (!d.reason.empty()) f.emplace_back("reason", d.reason);
     if (d.backend_error) net::logger().warn(d.allowed ? "hook failed, allowed (rest_on_error: LOG)"
@@ -97,14 +101,11 @@ void Session::hook_answered(const std::string& m, const HookDone& done, const ho
     else net::logger().info(d.allowed ? "hook allowed" : "hook refused", f);
     done(d);
     replay_pending();
-    if (!awaiting_hook_ && !stopped()) {
-        bufferevent_enable(bev_, EV_READ);
-        read_input();  // what arrived meanwhile
-    }
+    if (wants_input()) io_.set_reading(true);  // the transport passes on what arrived meanwhile
 }
 
 void Session::replay_pending() {
-    while (!pending_.empty() && !awaiting_hook_ && !closing_ && !flushing_) {
+    while (!pending_.empty() && wants_input()) {
         rtmp::Message m = std::move(pending_.front());
         pending_.pop_front();
         handle_message(std::move(m));
@@ -112,7 +113,7 @@ void Session::replay_pending() {
 }
 
 void Session::notify(const char* method, const hook::json& payload) {
-    if (hook::HookClient* client = server_.hooks()) client->notify(method, payload);
+    if (hook::Hooks* client = host_.hooks()) client->notify(method, payload);
 }
 
 void Session::authorize_deferred_connect(const url::RtmpUrl& where, std::function<void()> done,
@@ -140,7 +141,7 @@ void Session::authorize_deferred_connect(const url::RtmpUrl& where, std::functio
 }
 
 void Session::publishing_event_if_ready() {
-    if (publishing_event_sent_ || !publishing_ || !server_.hooks()) return;
+    if (publishing_event_sent_ || !publishing_ || !host_.hooks()) return;
     const StreamInfo& s = publishing_->info();
     // Wait until the size and codecs are known: a keyframe, or a second of audio-only media.
     const bool ready = s.keyframe_seen ||

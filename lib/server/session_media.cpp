@@ -1,12 +1,9 @@
 // A session as a player: what of the shared stream it sends, in which order, and when it drops.
-#include <event2/buffer.h>
-
 #include <algorithm>
 
 #include "net/log.h"
 #include "rtmp/chunk_encoder.h"
 #include "rtmp/command_replies.h"
-#include "server/server.h"
 #include "server/session.h"
 
 namespace server {
@@ -26,7 +23,7 @@ void Session::start_replay() {
 }
 
 void Session::deliver_media(const MediaPtr& m) {
-    if (stopped() || paused_ || !playing_) return;
+    if (state_ != SessionState::Playing || !playing_) return;
     if ((m->is_audio() && !receive_audio_) || (m->is_video() && !receive_video_)) return;
     if (audio_starts_at_ && m->kind == MediaKind::Audio) {
         if (std::int32_t(m->timestamp - *audio_starts_at_) < 0) return;
@@ -46,8 +43,7 @@ void Session::deliver_media(const MediaPtr& m) {
         }
     }
 
-    evbuffer* out = out_;
-    const std::size_t unsent = evbuffer_get_length(out);
+    const std::size_t unsent = io_.unsent();
     const QueueDecision admission = queue_.admit(*m, unsent);
     if (admission == QueueDecision::Skip) return;
     if (admission == QueueDecision::Close) {
@@ -60,14 +56,14 @@ void Session::deliver_media(const MediaPtr& m) {
         // Every drop is counted (dropped_messages, also in the close line) and logged: the
         // first at once, later ones at most once a second (with the count so far), so that a
         // burst of drops after a quiet while is never missing from the log.
-        const long long now = server_.now_ms();
+        const long long now = host_.now_ms();
         if (unsent > 0 && dropped > drops_logged_ &&
             (drops_logged_ == 0 || now - drop_logged_ms_ >= 1000)) {
             drops_logged_ = dropped;
             drop_logged_ms_ = now;
             net::logger().warn("player too slow, dropping messages",
                                {{"session", std::to_string(id_)},
-                                {"peer", peer_},
+                                {"peer", peer_.peer},
                                 {"stream", playing_->key()},
                                 {"queued_bytes", std::to_string(unsent)},
                                 {"dropped_messages", std::to_string(dropped)}});
@@ -104,10 +100,9 @@ void Session::write_silenced(const MediaMessage& m) {
 void Session::write_media(const MediaMessage& m) {
     if (suppress_sound_ && m.is_audio()) return write_silenced(m);
     if (play_stream_id_ != kSharedStreamId) return write_on_own_stream_id(m);
-    const std::size_t before = evbuffer_get_length(out_);
-    m.chunks->append_to(out_);
-    ledger_.appended(evbuffer_get_length(out_) - before, true);
-    note_media_queued(m, evbuffer_get_length(out_) - before);
+    io_.write_shared(*m.chunks.get(), 0);
+    appended(m.chunks->size(), true, false);
+    note_media_queued(m, m.chunks->size());
 }
 
 void Session::write_on_own_stream_id(const MediaMessage& m) {
@@ -119,21 +114,18 @@ void Session::write_on_own_stream_id(const MediaMessage& m) {
     std::copy(shared.begin(), shared.begin() + std::ptrdiff_t(n), header);
     for (int i = 0; i < 4; ++i)
         header[m.stream_id_offset + i] = std::uint8_t(play_stream_id_ >> (8 * i));  // LE
-    const std::size_t before = evbuffer_get_length(out_);
-    evbuffer_add(out_, header, n);
-    ledger_.appended(n, false);
-    m.chunks->append_from(out_, n);
-    ledger_.appended(evbuffer_get_length(out_) - before - n, true);
-    note_media_queued(m, evbuffer_get_length(out_) - before);
+    io_.write(util::ByteView(header, n));
+    appended(n, false, false);
+    io_.write_shared(*m.chunks.get(), n);
+    appended(shared.size() - n, true, false);
+    note_media_queued(m, shared.size());
 }
 
 void Session::note_media_queued(const MediaMessage& m, std::size_t bytes) {
-    queued_total_ += bytes;
     ++totals_.messages_out;
-    control_out_.appended(bytes, false);
     if (m.is_header()) queue_.queued_header(bytes, m);
     else queue_.queued(bytes, m.timestamp);
-    request_flush();
+    io_.flush(false);
 }
 
 void Session::write_payload(const MediaMessage& m, util::ByteView payload) {
@@ -147,8 +139,8 @@ void Session::write_payload(const MediaMessage& m, util::ByteView payload) {
         log_unencodable(m.type, r.error().message);  // e.g. silence output grown past 16 MiB
         return;
     }
-    evbuffer_add(out_, scratch_.data(), scratch_.size());
-    ledger_.appended(scratch_.size(), false);
+    io_.write(scratch_);
+    appended(scratch_.size(), false, false);
     note_media_queued(m, scratch_.size());
 }
 
@@ -165,10 +157,8 @@ void Session::publish_started(Stream& stream, bool resumed) {
     held_audio_header_.reset();
     audio_starts_at_.reset();
     silencer_.reset();
-    if (timer_purpose_ == TimerPurpose::PlayWait) {
-        timer_purpose_ = TimerPurpose::None;
-        evtimer_del(timer_);
-    }
+    // A player that waited for its publisher waits no more (play_wait_timeout).
+    if (state_ == SessionState::Playing) state_deadline_.reset();
 }
 
 void Session::publish_stopped(Stream& stream) {
