@@ -75,7 +75,7 @@ public:
     const std::string& name() const { return name_; }
     // The registry's key; key() is its "app/name" text, for log lines only.
     StreamKey id() const { return {app_, name_}; }
-    std::string key() const { return app_ + "/" + name_; }
+    std::string key() const { return id().text(); }
 
     bool has_publisher() const { return publisher_ != nullptr; }
     const void* publisher() const { return publisher_; }
