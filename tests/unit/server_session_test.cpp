@@ -46,17 +46,17 @@ std::shared_ptr<const server::Config> config_with(std::function<void(server::Con
 
 // One client (the probe's session) against one server session.
 struct Peer {
+    struct Listener : probe::SessionListener {
+        Peer* peer = nullptr;
+        void on_message(const rtmp::Message& m, std::uint64_t) override { peer->received.push_back(m); }
+    };
+    Listener listener;  // before the client, which is given its address
     MemoryIo io;
     std::unique_ptr<Session> server;
     probe::ClientSession client;
     util::Bytes to_server;
     bool stalled = false;  // the peer reads nothing
     std::vector<rtmp::Message> received;
-
-    struct Listener : probe::SessionListener {
-        Peer* peer;
-        void on_message(const rtmp::Message& m, std::uint64_t) override { peer->received.push_back(m); }
-    } listener;
 
     static probe::ClientConfig client_config(probe::Mode mode, const std::string& stream) {
         probe::ClientConfig c;
@@ -69,7 +69,8 @@ struct Peer {
 
     Peer(TestHost& host, std::shared_ptr<const server::Config> config, std::uint64_t id,
          probe::Mode mode, const std::string& stream)
-        : client(client_config(mode, stream), fill, (listener.peer = this, &listener)) {
+        : client(client_config(mode, stream), fill, &listener) {
+        listener.peer = this;
         server = std::make_unique<Session>(host, io, std::move(config), id,
                                            server::SessionPeer{"127.0.0.1:5000" + std::to_string(id),
                                                                "127.0.0.1:1935", false},
