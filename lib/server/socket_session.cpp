@@ -117,8 +117,11 @@ void SocketSession::enter_player_output() {
         return;
     }
     // A socket bufferevent freezes the start of its output so that only it drains it; from here
-    // on this glue drains it instead.
+    // on this glue drains it instead, and reports what each writev took itself: a buffer
+    // callback would run on every message appended, per player.
     evbuffer_unfreeze(out_, 1);
+    evbuffer_remove_cb_entry(out_, drained_cb_);
+    drained_cb_ = nullptr;
     // Level-triggered: libevent does not mix edge- and level-triggered events on one socket,
     // and the bufferevent still reads it.
     writable_ = event_new(server_.base(), bufferevent_getfd(bev_), EV_WRITE | EV_PERSIST,
@@ -146,8 +149,11 @@ void SocketSession::write_now() {
     }
     const evutil_socket_t fd = bufferevent_getfd(bev_);
     while (!finished_ && evbuffer_get_length(out_) > 0) {
-        const int n = evbuffer_write(out_, fd);  // on_output_drained reports what left
-        if (n > 0) continue;
+        const int n = evbuffer_write(out_, fd);
+        if (n > 0) {
+            session_->on_sent(std::size_t(n));
+            continue;
+        }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
             if (!want_writable_) event_add(writable_, nullptr);
             want_writable_ = true;  // on_writable() continues when the peer takes bytes
