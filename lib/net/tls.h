@@ -22,6 +22,8 @@ using TlsContextResult = util::Result<TlsContext, TlsErrc>;
 
 // The lowest version served or accepted.
 enum class TlsVersion { V1_2, V1_3 };
+// "1.2" / "1.3", as tls_min_version writes them.
+inline const char* tls_version_name(TlsVersion v) { return v == TlsVersion::V1_3 ? "1.3" : "1.2"; }
 
 // The server's context: certificate (a chain file works: leaf first), its key, TLS 1.2+ (or
 // 1.3 only), no renegotiation, no compression. The error says which file and why.

@@ -39,7 +39,8 @@ std::vector<Setting> settings_of(Config& c) {
          "certificate first). Re-read on SIGHUP for new sessions; a bad new one keeps the old",
          &c.tls_cert},
         {"tls_key", "PEM private key of tls_cert (re-read with it)", &c.tls_key},
-        {"tls_min_version", "lowest TLS version accepted", choice(c.tls_min_version, {"1.2", "1.3"})},
+        {"tls_min_version", "lowest TLS version accepted", choice(c.tls_min_version, {net::tls_version_name(net::TlsVersion::V1_2),
+                                    net::tls_version_name(net::TlsVersion::V1_3)})},
         {"api_token",
          "Bearer token the HTTP API and /metrics require (Authorization: Bearer TOKEN); empty: "
          "only loopback peers, with a loopback Host header, are served. Never logged or shown",

@@ -33,7 +33,7 @@ Stream& Registry::get_or_make(const StreamKey& key, long long now_ms) {
 Stream& Registry::publish(const StreamKey& key, Session& who, long long now_ms) {
     Stream& stream = get_or_make(key, now_ms);
     publishers_[key] = &who;
-    stream.start_publishing(&who);
+    stream.start_publishing();
     stream.set_published_since(now_ms);
     if (on_publish) on_publish(stream);
     return stream;

@@ -172,7 +172,7 @@ bool Server::load_tls(const Config& config, std::string& error) {
     }
     tls_ = *ctx;
     net::logger().info("TLS certificate loaded", {{"certificate", net::describe_certificate(tls_)},
-                                                  {"min_version", config.tls_min_version == net::TlsVersion::V1_3 ? "1.3" : "1.2"}});
+                                                  {"min_version", net::tls_version_name(config.tls_min_version)}});
     return true;
 }
 

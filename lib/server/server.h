@@ -86,7 +86,7 @@ public:
     const std::vector<std::string>& listening_tls_on() const { return listening_tls_on_; }
     // The certificate context new TLS sessions (RTMPS, HTTPS) start with; empty without TLS.
     const net::TlsContext& tls_context() const { return tls_; }
-    bool stopping() const override { return stopping_; }
+    bool stopping() const { return stopping_; }
     // write_coalesce as applied now (it adapts to the load, merge_delay.h).
     const MergeDelay& merge_delay() const { return merge_; }
     // A session's destructor hands over its totals.

@@ -435,32 +435,28 @@ void Session::close_for_memory(std::size_t limit) noexcept {
     });
 }
 
+void Session::end_by_server(std::string_view to_player, std::string_view to_publisher,
+                            const std::string& reason) {
+    // Closing already stopped both roles: the peer has been told, or is not told any more.
+    if (stopped()) return;
+    if (playing_) {
+        send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
+        send_status(play_stream_id_, "status", rtmp::status::kPlayStop, to_player);
+    }
+    if (publishing_) send_status(publish_stream_id_, "status", rtmp::status::kUnpublishSuccess, to_publisher);
+    close_after_flush(reason, false);
+}
+
 void Session::shut_down() noexcept {
     guarded("shut down", [this] {
-        if (state_ == SessionState::Closed) return;
-        if (playing_) {
-            send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
-            send_status(play_stream_id_, "status", rtmp::status::kPlayStop, "Server is shutting down.");
-        }
-        if (publishing_)
-            send_status(publish_stream_id_, "status", rtmp::status::kUnpublishSuccess,
-                        "Server is shutting down.");
-        close_after_flush("server shutting down", false);
+        end_by_server("Server is shutting down.", "Server is shutting down.", "server shutting down");
     });
 }
 
 void Session::close_by_operator() noexcept {
     guarded("closed by the operator", [this] {
-        if (stopped()) return;
-        if (playing_) {
-            send_user_control(rtmp::UserControlEvent::StreamEOF, play_stream_id_);
-            send_status(play_stream_id_, "status", rtmp::status::kPlayStop,
-                        "Closed by the server's operator.");
-        }
-        if (publishing_)
-            send_status(publish_stream_id_, "status", rtmp::status::kUnpublishSuccess,
-                        "Unpublished by the server's operator.");
-        close_after_flush("closed by the operator (HTTP API)", false);
+        end_by_server("Closed by the server's operator.", "Unpublished by the server's operator.",
+                      "closed by the operator (HTTP API)");
     });
 }
 

@@ -111,6 +111,10 @@ private:
     template <class Body>
     void guarded(const char* where, Body&& body) noexcept;
     void fail(const char* where, const char* what) noexcept;
+    // The server ends the session (shutdown, the operator): a player gets StreamEOF and
+    // NetStream.Play.Stop, a publisher NetStream.Unpublish.Success, then the close after flush.
+    void end_by_server(std::string_view to_player, std::string_view to_publisher,
+                       const std::string& reason);
 
     // --- input ---------------------------------------------------------------------------
     std::size_t read_input(util::ByteView data);

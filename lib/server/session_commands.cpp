@@ -320,15 +320,18 @@ void Session::refuse_stream(const StreamRequest& kind, std::uint32_t stream_id, 
 }
 
 void Session::request_stream(const StreamRequest& kind, const rtmp::Command& cmd, std::uint32_t stream_id) {
-    std::string raw_name, type;
-    bool readable = false;
+    std::optional<std::string> raw_name;
+    std::string type;
     if (kind.publish) {
-        if (auto p = rtmp::read_publish(cmd)) readable = true, raw_name = p->name, type = p->type;
-    } else {
-        if (auto p = rtmp::read_play(cmd)) readable = true, raw_name = p->name;
+        if (auto p = rtmp::read_publish(cmd)) {
+            raw_name = p->name;
+            type = p->type;
+        }
+    } else if (auto p = rtmp::read_play(cmd)) {
+        raw_name = p->name;
     }
     url::RtmpUrl where;
-    if (!readable || !split_stream_name(raw_name, where))
+    if (!raw_name || !split_stream_name(*raw_name, where))
         return refuse_stream(kind, stream_id,
                              kind.publish ? rtmp::status::kPublishBadName : rtmp::status::kPlayStreamNotFound,
                              "Bad stream name.", "bad_stream_name", ": bad stream name", true);

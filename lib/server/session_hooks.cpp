@@ -86,12 +86,9 @@ void Session::authorize(const char* method, const hook::json& payload, HookDone 
 void Session::hook_answered(const std::string& m, const HookDone& done, const hook::Decision& d) {
     hook_ticket_ = 0;
     if (stopped()) return;
-    if (state_ == SessionState::AwaitingHook) {
-        // Back where the request was made; the answer moves on from there. (The handshake
-        // bound ended with the connect command: it is not armed again.)
-        if (before_hook_ == SessionState::Handshake) state_ = before_hook_;
-        else enter(before_hook_);
-    }
+    // Back where the request was made, without that state's deadline: every answer moves on
+    // from there at once (a new state, another hook, or the close).
+    if (state_ == SessionState::AwaitingHook) state_ = before_hook_;
     net::LogFields f = {{"session", std::to_string(id_)}, {"peer", peer_.peer}, {"method", m},
                         {"status", std::to_string(d.status)}};
     if (!d.reason.empty()) f.emplace_back("reason", d.reason);

@@ -60,7 +60,6 @@ public:
     virtual bool recording(const StreamKey& key) const = 0;
     // A session's totals when it ends.
     virtual void session_ended(const SessionTotals& totals) = 0;
-    virtual bool stopping() const = 0;
 };
 
 }  // namespace server

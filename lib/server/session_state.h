@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <iterator>
 #include <string_view>
 
 #include "server/config.h"
@@ -49,6 +50,14 @@ inline constexpr StateDeadline kStateDeadlines[] = {
     {SessionState::Closing, nullptr, Duration{2000}, "peer did not take its last bytes"},
     {SessionState::Closed, nullptr, Duration{0}, ""},
 };
+
+// The table is indexed by the state.
+constexpr bool deadlines_in_state_order() {
+    for (std::size_t i = 0; i < std::size(kStateDeadlines); ++i)
+        if (std::size_t(kStateDeadlines[i].state) != i) return false;
+    return std::size(kStateDeadlines) == std::size_t(SessionState::Closed) + 1;
+}
+static_assert(deadlines_in_state_order(), "kStateDeadlines lists every state, in order");
 
 // The deadline of `s` under `config`; zero: none.
 inline Duration state_timeout(SessionState s, const Config& config) {

@@ -20,8 +20,8 @@ std::size_t min_media_size(std::uint8_t type, util::ByteView payload) {
     return codec == 7 || codec == 12 || codec == 13 ? 5 : 1;
 }
 
-void Stream::start_publishing(const void* owner) {
-    publisher_ = owner;
+void Stream::start_publishing() {
+    publishing_ = true;
     timestamps_.new_source();
     // The new publisher brings its own headers; the old GOP would not decode with them.
     metadata_.reset();
@@ -40,7 +40,7 @@ void Stream::start_publishing(const void* owner) {
 }
 
 void Stream::stop_publishing() {
-    publisher_ = nullptr;
+    publishing_ = false;
     published_since_ms_ = 0;
 }
 
@@ -53,7 +53,7 @@ GopStats Stream::gop_stats() const {
 }
 
 void Stream::notify_unpublished() {
-    if (publisher_ || players_told_stop_) return;
+    if (publishing_ || players_told_stop_) return;
     players_told_stop_ = true;
     std::vector<Player*> snapshot = players_;
     for (Player* p : snapshot) p->on_publish_stop(*this);

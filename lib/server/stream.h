@@ -77,9 +77,9 @@ public:
     StreamKey id() const { return {app_, name_}; }
     std::string key() const { return id().text(); }
 
-    bool has_publisher() const { return publisher_ != nullptr; }
-    const void* publisher() const { return publisher_; }
-    void start_publishing(const void* owner);
+    // Whether someone publishes; who it is, the registry alone knows (registry.h).
+    bool has_publisher() const { return publishing_; }
+    void start_publishing();
     // The publisher left. Players are kept and told only by notify_unpublished(), which the
     // server calls after unpublish_notify_delay unless a publisher came back meanwhile.
     void stop_publishing();
@@ -92,7 +92,7 @@ public:
     // counted, and a stream is not released while one is attached.
     void attach_recorder(Player* recorder) { recorder_ = recorder; }
     void detach_recorder() { recorder_ = nullptr; }
-    bool idle() const { return !publisher_ && players_.empty() && !recorder_; }
+    bool idle() const { return !publishing_ && players_.empty() && !recorder_; }
 
     // A message from the publisher: audio (8), video (9) or data (18, without @setDataFrame).
     // Returns false when it was not taken: audio or video too short to hold its FLV tag header
@@ -133,7 +133,7 @@ private:
     std::string app_, name_;
     std::uint32_t chunk_size_;
     GopLimits gop_limits_;
-    const void* publisher_ = nullptr;
+    bool publishing_ = false;
     bool players_told_stop_ = false;
     std::vector<Player*> players_;
     Player* recorder_ = nullptr;

@@ -74,7 +74,6 @@ struct TestHost : server::SessionHost {
     void publication_ended(server::Stream& s) override { ended.push_back(s.key()); }
     bool recording(const server::StreamKey&) const override { return false; }
     void session_ended(const server::SessionTotals& t) override { all_ended += t; }
-    bool stopping() const override { return false; }
 };
 
 // The transport in memory: what the session wrote is the wire; the peer takes it when the test

@@ -26,8 +26,7 @@ BOOST_AUTO_TEST_SUITE(stream)
 BOOST_AUTO_TEST_CASE(gop_cache_is_bounded_in_messages) {
     // One keyframe then audio only: frames and bytes stay small, messages do not.
     Stream s("live", "s", 4096, GopLimits{true, 1800, 64 << 20, 100});
-    int publisher = 0;
-    s.start_publishing(&publisher);
+    s.start_publishing();
     s.publish(9, 0, kAvcHeader);
     s.publish(9, 0, kKeyframe);
     for (std::uint32_t i = 0; i < 5000; ++i) s.publish(8, i, kAacFrame);
@@ -40,8 +39,7 @@ BOOST_AUTO_TEST_CASE(gop_cache_is_bounded_in_messages) {
 
 BOOST_AUTO_TEST_CASE(media_too_short_for_its_tag_header_is_refused) {
     Stream s("live", "s", 4096, GopLimits{});
-    int publisher = 0;
-    s.start_publishing(&publisher);
+    s.start_publishing();
     CountingPlayer p;
     s.add_player(&p);
     BOOST_CHECK(!s.publish(8, 0, {}));                   // empty audio
@@ -56,8 +54,7 @@ BOOST_AUTO_TEST_CASE(media_too_short_for_its_tag_header_is_refused) {
 
 BOOST_AUTO_TEST_CASE(a_repeated_header_is_not_sent_again) {
     Stream s("live", "s", 4096, GopLimits{});
-    int publisher = 0;
-    s.start_publishing(&publisher);
+    s.start_publishing();
     CountingPlayer p;
     s.add_player(&p);
     for (int i = 0; i < 100; ++i) s.publish(9, std::uint32_t(i), kAvcHeader);
