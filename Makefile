@@ -10,7 +10,7 @@ CXX ?= g++
 FUZZ_CXX ?= clang++
 
 TOOLS := rtmp-serve rtmp-probe rtmp-urlparse hook-echo
-PKGS := libevent libevent_openssl openssl yaml-cpp libcurl
+PKGS := libevent libevent_openssl openssl yaml-cpp libcurl libsrtp2 nice libavcodec libswresample libavutil
 # Evaluated lazily: on a fresh machine the packages appear only after `make deps`.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -30,7 +30,8 @@ LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
 LIB_SRCS := $(sort $(wildcard lib/*/*.cpp))
 # The status page (lib/http/status_page.html) is compiled in as a string.
-LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/status_page_html.o
+LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/status_page_html.o \
+  $(BUILD)/obj/gen/publish_page_html.o
 LIB_A := $(BUILD)/lib/librtmpkit.a
 TOOL_BINS := $(TOOLS:%=$(BUILD)/bin/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.cpp))
@@ -62,6 +63,12 @@ $(BUILD)/gen/status_page_html.cpp: lib/http/status_page.html
 	@if grep -q ')rtmpkit"' $<; then echo "$<: holds the raw string delimiter" >&2; exit 1; fi
 	{ echo '// Generated from $< by the Makefile.'; echo 'namespace http {'; \
 	  echo 'extern const char kStatusPageHtml[] = R"rtmpkit('; cat $<; \
+	  echo ')rtmpkit";'; echo '}'; } > $@
+$(BUILD)/gen/publish_page_html.cpp: lib/http/publish_page.html
+	@mkdir -p $(@D)
+	@if grep -q ')rtmpkit"' $<; then echo "$<: holds the raw string delimiter" >&2; exit 1; fi
+	{ echo '// Generated from $< by the Makefile.'; echo 'namespace http {'; \
+	  echo 'extern const char kPublishPageHtml[] = R"rtmpkit('; cat $<; \
 	  echo ')rtmpkit";'; echo '}'; } > $@
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.cpp
 	@mkdir -p $(@D)
@@ -101,8 +108,12 @@ FUZZ_SERVER_SRCS := $(addprefix lib/server/,session.cpp session_commands.cpp ses
   session_media.cpp session_report.cpp registry.cpp stream.cpp stream_key.cpp media_message.cpp \
   player_queue.cpp control_output.cpp timestamp_normalizer.cpp bitrate_history.cpp \
   recording_decision.cpp duration.cpp) lib/hook/payload.cpp lib/hook/url_payload.cpp lib/net/log.cpp
+# lib/webrtc's parsers and depacketizers (not DTLS, SRTP, STUN or the session: those wrap
+# OpenSSL, libsrtp2 and libnice).
+FUZZ_WEBRTC_SRCS := $(addprefix lib/webrtc/,sdp.cpp sdp_answer.cpp rtp_packet.cpp rtcp.cpp \
+  reorder_buffer.cpp h264_depacketizer.cpp avc_tags.cpp rtp_clock.cpp)
 FUZZ_LIB_SRCS := $(sort $(wildcard lib/rtmp/*.cpp lib/media/*.cpp lib/url/*.cpp lib/util/*.cpp)) \
-  $(FUZZ_SERVER_SRCS)
+  $(FUZZ_SERVER_SRCS) $(FUZZ_WEBRTC_SRCS)
 FUZZ_FLAGS := -std=c++20 -O1 -g1 -Ilib -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -MMD -MP
 build-fuzz/obj/%.o: %.cpp
 	@mkdir -p $(@D)

@@ -9,9 +9,13 @@ packages=(
   g++ make pkg-config clang libclang-rt-14-dev
   libcli11-dev libevent-dev libssl-dev libyaml-cpp-dev libcurl4-openssl-dev
   libboost-test-dev nlohmann-json3-dev
+  # WebRTC (WHIP) ingest: SRTP, libnice's STUN library, FFmpeg's Opus decoder and AAC encoder
+  libsrtp2-dev libnice-dev libavcodec-dev libswresample-dev libavutil-dev
   # real peers the integration tests drive: ffmpeg/ffprobe, cvlc, rtmpdump, nginx-rtmp, GStreamer
   ffmpeg vlc-bin vlc-plugin-base rtmpdump nginx-light libnginx-mod-rtmp
   gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  # a second WHIP publisher (GStreamer webrtcbin) with its ICE, H.264 and Opus elements
+  simple-whip-client gstreamer1.0-nice gstreamer1.0-plugins-ugly gstreamer1.0-plugins-base
   # commands the test and bench scripts call: curl, openssl (HMAC checks), python3 and jq (JSON),
   # pgrep/ps (procps), ss (iproute2), runuser/taskset/setsid/fsfreeze (util-linux), zsh and groff
   # (completion and man page checks), git (bench snapshot, make format), mount/losetup (mount)
