@@ -149,6 +149,24 @@ _rtmp_serve() {
         --rtmp.server-buffer-enabled)
             COMPREPLY=()
             return 0 ;;
+        --webrtc-udp-listen)
+            COMPREPLY=()
+            return 0 ;;
+        --webrtc-candidates)
+            COMPREPLY=()
+            return 0 ;;
+        --webrtc-timeout)
+            COMPREPLY=()
+            return 0 ;;
+        --webrtc-keyframe-interval)
+            COMPREPLY=()
+            return 0 ;;
+        --webrtc-max-bitrate)
+            COMPREPLY=()
+            return 0 ;;
+        --webrtc-audio)
+            mapfile -t COMPREPLY < <(compgen -W 'aac pcma pcmu' -- "$cur")
+            return 0 ;;
         --node-id)
             COMPREPLY=()
             return 0 ;;
@@ -175,7 +193,7 @@ _rtmp_serve() {
             return 0 ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '-h --help -c --config --print-config --listen --http-listen --rtmps-listen --https-listen --tls-cert --tls-key --tls-min-version --api-token --metrics-max-streams --log-level --log-format --max-connections --max-connections-per-ip --max-connection-rate-per-ip --max-memory --idle-timeout --max-command-rate --max-control-rate --handshake-timeout --idle-publisher-timeout --write-timeout --play-wait-timeout --unpublish-notify-delay --write-coalesce --chunk-size --max-message-size --gop-cache --gop-cache-max-frames --gop-cache-max-bytes --gop-cache-max-messages --max-control-output --max-metadata-size --player-queue-max-bytes --player-queue-max-time --publish-conflict --record --record-path --record-max-duration --record-max-size --record-queue-max-bytes --rtmp-server-enabled --rtmfp-server-enabled --rtmp-send-video-first --rtmp-use-stream-params-as-connection --rtmp.server-buffer-enabled --node-id --rest-hook-url --rest-request-timeout --rest-on-error --rest-overwrite --rest-hook-secret --rest-event-retries --rest-event-queue-max' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '-h --help -c --config --print-config --listen --http-listen --rtmps-listen --https-listen --tls-cert --tls-key --tls-min-version --api-token --metrics-max-streams --log-level --log-format --max-connections --max-connections-per-ip --max-connection-rate-per-ip --max-memory --idle-timeout --max-command-rate --max-control-rate --handshake-timeout --idle-publisher-timeout --write-timeout --play-wait-timeout --unpublish-notify-delay --write-coalesce --chunk-size --max-message-size --gop-cache --gop-cache-max-frames --gop-cache-max-bytes --gop-cache-max-messages --max-control-output --max-metadata-size --player-queue-max-bytes --player-queue-max-time --publish-conflict --record --record-path --record-max-duration --record-max-size --record-queue-max-bytes --rtmp-server-enabled --rtmfp-server-enabled --rtmp-send-video-first --rtmp-use-stream-params-as-connection --rtmp.server-buffer-enabled --webrtc-udp-listen --webrtc-candidates --webrtc-timeout --webrtc-keyframe-interval --webrtc-max-bitrate --webrtc-audio --node-id --rest-hook-url --rest-request-timeout --rest-on-error --rest-overwrite --rest-hook-secret --rest-event-retries --rest-event-queue-max' -- "$cur")
         return 0
     fi
     COMPREPLY=()

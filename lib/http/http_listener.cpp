@@ -30,7 +30,9 @@ const char* reason_phrase(int status) {
         case 404: return "Not Found";
         case 405: return "Method Not Allowed";
         case 409: return "Conflict";
+        case 406: return "Not Acceptable";
         case 413: return "Payload Too Large";
+        case 415: return "Unsupported Media Type";
         case 500: return "Internal Server Error";
         case 503: return "Service Unavailable";
     }
@@ -54,6 +56,7 @@ HttpListener::HttpListener(event_base* base, server::Server& srv, ListenerLimits
     : base_(base), server_(srv), limits_(limits), router_(srv) {}
 
 HttpListener::~HttpListener() {
+    for (auto& p : waiting_) p->alive = false;
     if (http_) evhttp_free(http_);
     if (https_) evhttp_free(https_);
 }
@@ -162,22 +165,57 @@ void HttpListener::serve(evhttp_request* req) {
         const sockaddr* sa = evhttp_connection_get_addr(conn);
         r.peer = sa ? net::format_address(sa) : "?";
         r.peer_is_loopback = loopback(sa);
+        if (sa)
+            r.peer_sockaddr.assign(reinterpret_cast<const char*>(sa),
+                                   sa->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
     }
+    if (evbuffer* in = evhttp_request_get_input_buffer(req)) {
+        const std::size_t n = evbuffer_get_length(in);
+        r.body.resize(n);
+        if (n) evbuffer_copyout(in, r.body.data(), n);
+    }
+    r.https = evhttp_connection_get_server(evhttp_request_get_connection(req)) == https_;
     timespec t0{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-    Response out = router_.handle(r);
+    auto pending = std::make_shared<PendingReply>();
+    pending->req = req;
+    pending->head = r.method == "HEAD";
+    const std::string route = Router::route_label(r);
+    router_.handle_async(r, [pending](Response out) {
+        pending->answered = true;
+        if (!pending->alive) return;  // the client left (or the listener stopped) meanwhile
+        pending->alive = false;
+        send_reply(pending->req, out, pending->head);
+    });
+    timespec t1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    router_.account(route, double(t1.tv_sec - t0.tv_sec) + double(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    if (pending->answered) return;
+    // Answered later (a WHIP offer waits for the hooks): if the connection closes first, evhttp
+    // frees the request, and the answer must not touch it.
+    evhttp_connection* conn = evhttp_request_get_connection(req);
+    pending->conn = conn;
+    waiting_.push_back(pending);
+    evhttp_connection_set_closecb(conn, &HttpListener::on_connection_closed, this);
+}
+
+void HttpListener::send_reply(evhttp_request* req, const Response& out, bool head) {
     evkeyvalq* headers = evhttp_request_get_output_headers(req);
     if (!out.content_type.empty()) evhttp_add_header(headers, "Content-Type", out.content_type.c_str());
     evhttp_add_header(headers, "Cache-Control", "no-store");
     for (const auto& [k, v] : out.headers) evhttp_add_header(headers, k.c_str(), v.c_str());
     evbuffer* body = evbuffer_new();
-    if (!out.body.empty() && r.method != "HEAD") evbuffer_add(body, out.body.data(), out.body.size());
+    if (!out.body.empty() && !head) evbuffer_add(body, out.body.data(), out.body.size());
     evhttp_send_reply(req, out.status, reason_phrase(out.status), body);
     evbuffer_free(body);
-    timespec t1{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-    router_.account(Router::route_label(r),
-                    double(t1.tv_sec - t0.tv_sec) + double(t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
+void HttpListener::on_connection_closed(evhttp_connection* conn, void* self) {
+    auto* l = static_cast<HttpListener*>(self);
+    std::erase_if(l->waiting_, [conn](const std::shared_ptr<PendingReply>& p) {
+        if (p->conn == conn) p->alive = false;
+        return p->conn == conn || !p->alive;
+    });
 }
 
 }  // namespace http

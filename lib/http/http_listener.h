@@ -2,6 +2,7 @@
 // responses between libevent and the Router (router.h), and bounds what a client may send.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@ struct bufferevent;
 struct event_base;
 struct evhttp;
 struct evhttp_request;
+struct evhttp_connection;
 
 namespace http {
 
@@ -35,6 +37,17 @@ public:
 
 private:
     static void on_request(evhttp_request* req, void* self);
+    // A request answered later (WHIP): what the answer needs, and whether it still may.
+    struct PendingReply {
+        evhttp_request* req = nullptr;
+        evhttp_connection* conn = nullptr;
+        bool head = false;
+        bool answered = false;
+        bool alive = true;
+    };
+    static void send_reply(evhttp_request* req, const Response& out, bool head);
+    static void on_connection_closed(evhttp_connection* conn, void* self);
+    std::vector<std::shared_ptr<PendingReply>> waiting_;
     static bufferevent* make_tls_bufferevent(event_base* base, void* self);
     void serve(evhttp_request* req);
     evhttp* make_evhttp();

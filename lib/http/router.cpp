@@ -11,6 +11,7 @@
 #include "net/log.h"
 #include "server/recordings.h"
 #include "server/session.h"
+#include "server/webrtc_ingest.h"
 #include "util/text_escape.h"
 #include "util/version.h"
 
@@ -70,6 +71,7 @@ std::string Router::route_label(const Request& request) {
     if (!s) return "other";
     if (s->empty()) return "/";
     if (s->size() == 1 && ((*s)[0] == "healthz" || (*s)[0] == "metrics")) return "/" + (*s)[0];
+    if (WhipRoutes::owns(*s)) return WhipRoutes::route_label(*s);
     if (s->size() >= 3 && (*s)[0] == "api" && (*s)[1] == "v1") {
         const std::string& what = (*s)[2];
         if (what == "server" && s->size() == 3) return "/api/v1/server";
@@ -106,6 +108,12 @@ void Router::log_refusal(const Request& request, const std::string& reason) {
     if (unlogged_) fields.emplace_back("refused_unlogged", std::to_string(unlogged_));
     unlogged_ = 0;
     net::logger().warn("HTTP request refused", fields);
+}
+
+void Router::handle_async(const Request& request, std::function<void(Response)> done) {
+    auto segments = split_path(request.path);
+    if (segments && WhipRoutes::owns(*segments)) return whip_.handle(request, *segments, std::move(done));
+    done(handle(request));
 }
 
 Response Router::handle(const Request& request) {
@@ -201,6 +209,12 @@ Response Router::server_info() const {
                       {"rtmps", server_.listening_tls_on()},
                       {"http", http_listeners_},
                       {"https", https_listeners_}};
+    if (const server::WebrtcIngest* w = server_.webrtc(); w && w->started()) {
+        json candidates = json::array();
+        for (const auto& [ip, port] : w->candidates()) candidates.push_back(ip);
+        j["listeners"]["webrtc_udp"] = {w->address()};
+        j["webrtc"] = {{"candidates", candidates}, {"sessions", w->sessions()}};
+    }
     json connections;
     connections["total"] = server_.session_count();
     connections["handshake"] = count(server::SessionRole::Handshake);

@@ -2,18 +2,20 @@
 // the status page. Sans-IO: a Request in, a Response out; it reads and acts on the server.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "http/http_message.h"
 #include "http/metrics.h"
+#include "http/whip_routes.h"
 #include "server/server.h"
 
 namespace http {
 
 class Router {
 public:
-    explicit Router(server::Server& srv) : server_(srv) {}
+    explicit Router(server::Server& srv) : server_(srv), whip_(srv) {}
     // The HTTP addresses being served, for GET /api/v1/server.
     void set_http_listeners(std::vector<std::string> plain, std::vector<std::string> tls) {
         http_listeners_ = std::move(plain);
@@ -21,6 +23,8 @@ public:
     }
 
     Response handle(const Request& request);
+    // Every request: WHIP's answer may come later (a hook decides); the rest at once.
+    void handle_async(const Request& request, std::function<void(Response)> done);
     // The route a request is counted under in /metrics (a fixed label, never the raw path).
     static std::string route_label(const Request& request);
     // The glue reports what answering took (CPU time of the loop's thread).
@@ -41,6 +45,7 @@ private:
     void log_refusal(const Request& request, const std::string& reason);
 
     server::Server& server_;
+    WhipRoutes whip_;
     std::vector<std::string> http_listeners_, https_listeners_;
     HttpCosts costs_;
     long long log_window_ms_ = 0;

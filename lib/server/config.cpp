@@ -184,6 +184,33 @@ std::vector<Setting> settings_of(Config& c) {
          "large per-player buffers so that big (FullHD, 2K, 4K) frames are never dropped under "
          "load; frames are never split or cut either way",
          &c.server_buffer_enabled},
+        {"webrtc_udp_listen",
+         "UDP address of WebRTC (WHIP) ingest, ADDR:PORT or [V6ADDR]:PORT: one port for every "
+         "session (ICE-lite); empty turns WHIP off. Browsers publish with POST /whip/{app}/{name} "
+         "on the HTTP and HTTPS listeners, or from the page /publish. When the default address "
+         "cannot be bound, the server logs a warning and serves without WebRTC",
+         &c.webrtc_udp_listen},
+        {"webrtc_candidates",
+         "addresses announced to browsers as ICE host candidates for webrtc_udp_listen's port; "
+         "repeatable; empty: the listen address, or every address of the host's interfaces when "
+         "it listens on 0.0.0.0 or [::]. Behind NAT, give the public address",
+         &c.webrtc_candidates, std::nullopt, "ADDRESS"},
+        {"webrtc_timeout",
+         "a WebRTC publisher silent this long (no media, no ICE consent check) is unpublished; "
+         "a session answered by WHIP that never connects expires after it too",
+         &c.webrtc_timeout},
+        {"webrtc_keyframe_interval",
+         "how often a WebRTC publisher is asked for a keyframe (RTCP PLI), so that the GOP cache "
+         "starts at a keyframe; a player joining a stream without one asks at once; 0: only then",
+         &c.webrtc_keyframe_interval},
+        {"webrtc_max_bitrate",
+         "the video bitrate a WebRTC publisher is allowed (RTCP REMB), in kbit/s",
+         &c.webrtc_max_bitrate, IntRange{100, 100000}},
+        {"webrtc_audio",
+         "what a WebRTC publisher's audio becomes: aac (Opus decoded and encoded to AAC), pcma or "
+         "pcmu (G.711 passed through, FLV sound formats 7 and 8); when the browser does not offer "
+         "it, the next of these it offers",
+         choice(c.webrtc_audio, {"aac", "pcma", "pcmu"})},
         {"node_id", "node name reported in logs and hooks (default: the host name)", &c.node_id},
         {"rest_hook_url",
          "REST hook backend, e.g. http://localhost:8081/apps/EchoApp; rtmp-serve POSTs JSON to "
@@ -376,6 +403,15 @@ std::optional<ConfigError> validate(Config& config) {
         (config.tls_cert.empty() || config.tls_key.empty()))
         return ConfigError{ConfigErrc::BadValue,
                            "rtmps_listen and https_listen need tls_cert and tls_key"};
+    if (!config.webrtc_udp_listen.empty() && !net::parse_listen_address(config.webrtc_udp_listen))
+        return ConfigError{ConfigErrc::BadValue,
+                           "webrtc_udp_listen: '" + config.webrtc_udp_listen + "' is not ADDR:PORT"};
+    std::erase(config.webrtc_candidates, std::string());
+    for (const auto& a : config.webrtc_candidates)
+        if (!net::parse_listen_address((a.find(':') != std::string::npos ? "[" + a + "]" : a) +
+                                       ":1"))
+            return ConfigError{ConfigErrc::BadValue,
+                               "webrtc_candidates: '" + a + "' is not an IP address"};
     if (config.max_memory != 0 && config.max_memory < 1024 * 1024)
         return ConfigError{ConfigErrc::BadValue, "max_memory: must be 0 (no budget) or >= 1048576"};
     if (auto bad = record::bad_template(config.record_path))

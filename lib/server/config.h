@@ -29,6 +29,8 @@ std::optional<Duration> parse_duration(std::string_view text);
 std::string format_duration(Duration d);
 
 enum class PublishConflict { Reject, Replace };
+// webrtc_audio: what a WebRTC publisher's audio becomes for RTMP players.
+enum class WebrtcAudio { Aac, Pcma, Pcmu };
 enum class RecordMode { None, All, Param };
 
 // Values as the server uses them: typed, checked once by the table's parsers and validate().
@@ -79,6 +81,12 @@ struct Config {
     bool rtmp_send_video_first = false;
     bool rtmp_use_stream_params_as_connection = false;
     bool server_buffer_enabled = true;
+    std::string webrtc_udp_listen = "0.0.0.0:8189";
+    std::vector<std::string> webrtc_candidates = {};
+    Duration webrtc_timeout{10000};
+    Duration webrtc_keyframe_interval{2000};
+    int webrtc_max_bitrate = 8000;
+    WebrtcAudio webrtc_audio = WebrtcAudio::Aac;
     std::string node_id = "";
     std::string rest_hook_url = "";
     Duration rest_request_timeout{5000};

@@ -51,6 +51,7 @@ bool Registry::unpublish(Stream& stream, Session& who) {
 Stream& Registry::join(const StreamKey& key, Player& player, long long now_ms) {
     Stream& stream = get_or_make(key, now_ms);
     stream.add_player(&player);
+    if (on_join) on_join(stream);
     return stream;
 }
 

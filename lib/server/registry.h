@@ -54,6 +54,8 @@ public:
     std::function<void(Stream&)> on_publish;
     std::function<void(Stream&)> on_unpublish;
     std::function<void(Stream&)> on_release;
+    // A player joined.
+    std::function<void(Stream&)> on_join;
 
 private:
     Stream& get_or_make(const StreamKey& key, long long now_ms);

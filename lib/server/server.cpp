@@ -24,6 +24,7 @@
 #include "server/recordings.h"
 #include "server/session.h"
 #include "server/socket_session.h"
+#include "server/webrtc_ingest.h"
 
 namespace server {
 
@@ -40,6 +41,9 @@ Server::Server(event_base* base, Config config)
       config_(std::make_shared<const Config>(std::move(config))),
       registry_(stream_settings(*config_)) {
     registry_.on_publish = [this](Stream& stream) { cancel_unpublish_timer(stream); };
+    registry_.on_join = [this](Stream& stream) {
+        if (webrtc_) webrtc_->player_joined(stream);
+    };
     registry_.on_unpublish = [this](Stream& stream) { publisher_left(stream); };
     registry_.on_release = [this](Stream& stream) {
         stats_.stream_dropped_too_large += stream.dropped_unencodable();
@@ -141,6 +145,12 @@ bool Server::start(std::string& error) {
         listening_tls_on_.push_back(text);
         net::logger().info("listening for RTMPS", {{"address", text}});
     }
+    if (!config_->webrtc_udp_listen.empty()) {
+        webrtc_ = std::make_unique<WebrtcIngest>(*this, base_);
+        // The default address is optional (another rtmp-serve may have it); a given one is not.
+        const bool optional = config_->webrtc_udp_listen == Config{}.webrtc_udp_listen;
+        if (!webrtc_->start(optional, error)) return false;
+    }
     return true;
 }
 
@@ -223,27 +233,43 @@ void Server::guard_log(const char* where, const char* what) noexcept {
     }
 }
 
+std::optional<Server::Refused> Server::admission_refusal(const sockaddr* addr, std::string& key) {
+    if (stopping_ || sessions_.size() >= std::size_t(config_->max_connections))
+        return Refused{stopping_ ? "stopping" : "max_connections",
+                       stopping_ ? "server stopping" : "max_connections reached"};
+    if (!budget_.admit_new())
+        return Refused{"max_memory", "max_memory: " + std::to_string(budget_.total()) +
+                                         " bytes buffered, new connections wait below " +
+                                         std::to_string(budget_.refuse_threshold())};
+    key = admission_key(addr);
+    const Admission::Verdict verdict = admission_.admit(key, now_ms());
+    if (verdict != Admission::Verdict::Admit)
+        return Refused{verdict == Admission::Verdict::TooMany ? "max_connections_per_ip"
+                                                               : "max_connection_rate_per_ip",
+                       to_string(verdict)};
+    return std::nullopt;
+}
+
+std::optional<std::string> Server::admit_link(const sockaddr* peer, std::string& key) {
+    auto refused = admission_refusal(peer, key);
+    if (!refused) return std::nullopt;
+    ServerStats::count(stats_.connections_refused, refused->label);
+    return refused->reason;
+}
+
+void Server::adopt(std::unique_ptr<SessionLink> link, std::string key) {
+    ++stats_.connections_accepted;
+    SessionLink* raw = link.get();
+    sessions_.emplace(raw, std::move(link));
+    admission_keys_.emplace(raw, std::move(key));
+}
+
 void Server::accept(evutil_socket_t fd, sockaddr* addr, bool tls) {
     Server* s = this;
     std::string peer = net::format_address(addr);
-    if (s->stopping_ || s->sessions_.size() >= std::size_t(s->config_->max_connections)) {
-        s->refuse(fd, peer, s->stopping_ ? "stopping" : "max_connections",
-                  s->stopping_ ? "server stopping" : "max_connections reached");
-        return;
-    }
-    if (!s->budget_.admit_new()) {
-        s->refuse(fd, peer, "max_memory", "max_memory: " + std::to_string(s->budget_.total()) +
-                                " bytes buffered, new connections wait below " +
-                                std::to_string(s->budget_.refuse_threshold()));
-        return;
-    }
-    std::string key = admission_key(addr);
-    const Admission::Verdict verdict = s->admission_.admit(key, s->now_ms());
-    if (verdict != Admission::Verdict::Admit) {
-        s->refuse(fd, peer,
-                  verdict == Admission::Verdict::TooMany ? "max_connections_per_ip"
-                                                                      : "max_connection_rate_per_ip",
-                  to_string(verdict));
+    std::string key;
+    if (auto refused = admission_refusal(addr, key)) {
+        s->refuse(fd, peer, refused->label, refused->reason);
         return;
     }
     sockaddr_storage local{};
@@ -288,7 +314,7 @@ void Server::accept(evutil_socket_t fd, sockaddr* addr, bool tls) {
     ++s->stats_.connections_accepted;
     auto session = std::make_unique<SocketSession>(*s, s->config_, s->next_session_id_++, bev,
                                                    SessionPeer{peer, local_text, tls});
-    SocketSession* raw = session.get();
+    SessionLink* raw = session.get();
     s->sessions_.emplace(raw, std::move(session));
     s->admission_keys_.emplace(raw, std::move(key));
 }
@@ -496,12 +522,12 @@ void Server::unpublish_timer_fired(UnpublishTimer* t) {
     if (stream && !stream->has_publisher()) stream->notify_unpublished();
 }
 
-void Server::schedule_close(SocketSession* session) {
+void Server::schedule_close(SessionLink* session) {
     to_close_.push_back(session);
     event_active(reap_, 0, 0);
 }
 
-void Server::schedule_flush(SocketSession* session) {
+void Server::schedule_flush(SessionLink* session) {
     to_flush_.push_back(session);
     if (flush_pending_) return;
     flush_pending_ = true;
@@ -514,17 +540,17 @@ void Server::schedule_flush(SocketSession* session) {
     }
 }
 
-void Server::forget_flush(SocketSession* session) {
+void Server::forget_flush(SessionLink* session) {
     to_flush_.erase(std::remove(to_flush_.begin(), to_flush_.end(), session), to_flush_.end());
 }
 
 void Server::on_flush(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
     s->flush_pending_ = false;
-    std::vector<SocketSession*> batch;
+    std::vector<SessionLink*> batch;
     batch.swap(s->to_flush_);
     s->merge_.batch_done(batch.size());
-    for (SocketSession* session : batch) session->flush_scheduled();
+    for (SessionLink* session : batch) session->flush_scheduled();
     s->log_merge_delay();
 }
 
@@ -551,10 +577,10 @@ long long Server::now_ms() const {
 
 void Server::on_reap(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
-    std::vector<SocketSession*> batch;
+    std::vector<SessionLink*> batch;
     batch.swap(s->to_close_);
     const long long now = s->now_ms();
-    for (SocketSession* session : batch) {
+    for (SessionLink* session : batch) {
         s->forget_flush(session);  // a freed session is never flushed (~Session does it too)
         auto key = s->admission_keys_.find(session);
         if (key != s->admission_keys_.end()) {

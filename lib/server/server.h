@@ -26,7 +26,8 @@
 namespace server {
 
 class Session;
-class SocketSession;
+class SessionLink;
+class WebrtcIngest;
 class Recordings;
 
 // Glue: the event loop's side of the server. It owns the sockets, timers and sessions and is the
@@ -59,13 +60,19 @@ public:
     bool recording(const StreamKey& key) const override;
 
     // Deletes the session at the next loop turn, so no caller's stack still uses it.
-    void schedule_close(SocketSession* session);
+    void schedule_close(SessionLink* session);
     // Player output: `session` has bytes to send; they go out when the loop turn ends (or after
     // write_coalesce). forget_flush() when the session closes first.
-    void schedule_flush(SocketSession* session);
-    void forget_flush(SocketSession* session);
+    void schedule_flush(SessionLink* session);
+    void forget_flush(SessionLink* session);
 
     std::size_t session_count() const { return sessions_.size(); }
+    // An in-process session (a WebRTC publisher) is admitted as accept() admits a socket:
+    // nullopt (and its admission key), or why it is refused (counted in /metrics).
+    std::optional<std::string> admit_link(const sockaddr* peer, std::string& key);
+    // Takes an admitted link into the server's sessions (freed through schedule_close).
+    void adopt(std::unique_ptr<SessionLink> link, std::string key);
+    std::uint64_t take_session_id() { return next_session_id_++; }
 
     // What the HTTP API and metrics read (lib/http): sessions by id, streams, totals.
     std::vector<const Session*> sessions_by_id() const;
@@ -102,6 +109,9 @@ public:
     Recordings& recordings() { return *recordings_; }
     const Recordings& recordings() const { return *recordings_; }
 
+    // WebRTC (WHIP) ingest; nullptr when webrtc_udp_listen is empty.
+    WebrtcIngest* webrtc() const { return webrtc_.get(); }
+
     // The REST hook client, or nullptr when rest_hook_url is empty.
     hook::HookClient* hook_client() const { return hooks_.get(); }
     const std::string& node_id() const override { return node_id_; }
@@ -112,6 +122,12 @@ private:
     static void on_accept_tls(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len,
                               void* self);
     void accept(evutil_socket_t fd, sockaddr* addr, bool tls);
+    struct Refused {
+        std::string label, reason;
+    };
+    // The bounds every new session meets (stopping, max_connections, max_memory, per-IP);
+    // on admission `key` is what admission_ counts it under.
+    std::optional<Refused> admission_refusal(const sockaddr* addr, std::string& key);
     // Binds one listen address with `callback`; false with `error` when it cannot.
     bool bind(const std::string& text, evconnlistener_cb callback, std::string& error);
     // Loads tls_cert / tls_key when TLS is configured; false with `error` when they fail.
@@ -136,7 +152,7 @@ private:
     // Admission (admission.h): per-address counts and rates. The key of each session is kept
     // to release it when the session goes.
     Admission admission_;
-    std::unordered_map<SocketSession*, std::string> admission_keys_;
+    std::unordered_map<SessionLink*, std::string> admission_keys_;
     void apply_admission_limits();
 
     // max_memory (memory_budget.h): sampled from every session on a short timer.
@@ -152,7 +168,7 @@ private:
     std::size_t closed_since_trim_ = 0;
     static void on_reap(evutil_socket_t, short, void* self);
     static void on_flush(evutil_socket_t, short, void* self);
-    std::vector<SocketSession*> to_flush_;
+    std::vector<SessionLink*> to_flush_;
     MergeDelay merge_;
     long long merge_logged_ms_ = 0;
     double merge_logged_value_ = 0;
@@ -186,8 +202,8 @@ private:
     event_base* base_;
     std::shared_ptr<const Config> config_;
     std::vector<evconnlistener*> listeners_;
-    std::unordered_map<SocketSession*, std::unique_ptr<SocketSession>> sessions_;
-    std::vector<SocketSession*> to_close_;
+    std::unordered_map<SessionLink*, std::unique_ptr<SessionLink>> sessions_;
+    std::vector<SessionLink*> to_close_;
     event* reap_ = nullptr;
     event* grace_ = nullptr;
     Registry registry_;
@@ -202,6 +218,7 @@ private:
     std::vector<std::unique_ptr<hook::HookClient>> retired_hooks_;
     std::string node_id_;
     std::unique_ptr<Recordings> recordings_;
+    std::unique_ptr<WebrtcIngest> webrtc_;
 };
 
 }  // namespace server

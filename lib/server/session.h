@@ -14,6 +14,7 @@
 #include <string>
 
 #include "hook/decision.h"
+#include "hook/payload.h"
 #include "media/silence.h"
 #include "rtmp/chunk_decoder.h"
 #include "rtmp/chunk_encoder.h"
@@ -43,6 +44,8 @@ struct SessionPeer {
     std::string peer;   // "ip:port" of the client
     std::string local;  // "ip:port" it connected to
     bool tls = false;   // RTMPS
+    // What hooks are told the client is ("Flash" for RTMP, "WebRTC" for a WHIP publisher).
+    std::string media_provider = hook::kMediaProvider;
 };
 
 class Session : public Player {

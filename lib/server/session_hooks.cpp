@@ -39,8 +39,10 @@ hook::ConnectInfo Session::connect_info(const url::Params& custom) const {
 
 hook::StreamInfo Session::stream_info(const std::string& name, bool published, const char* status,
                                       const url::Params& custom) const {
-    return hook::stream_info_for(name, published, status, custom, host_.node_id(),
-                                 hook_session_id(), publish_media_session_id_);
+    hook::StreamInfo info = hook::stream_info_for(name, published, status, custom, host_.node_id(),
+                                                  hook_session_id(), publish_media_session_id_);
+    info.media_provider = peer_.media_provider;
+    return info;
 }
 
 void Session::fill_facts(hook::StreamInfo& info, const Stream& stream) const {

@@ -13,13 +13,13 @@
 #include <memory>
 #include <string>
 
-#include "server/session.h"
+#include "server/session_link.h"
 
 namespace server {
 
 class Server;
 
-class SocketSession : public SessionIo {
+class SocketSession : public SessionLink {
 public:
     SocketSession(Server& server, std::shared_ptr<const Config> config, std::uint64_t id,
                   bufferevent* bev, SessionPeer peer);
@@ -27,10 +27,9 @@ public:
     SocketSession(const SocketSession&) = delete;
     SocketSession& operator=(const SocketSession&) = delete;
 
-    Session& session() { return *session_; }
-    const Session& session() const { return *session_; }
-    // The server's flush of this loop turn (schedule_flush).
-    void flush_scheduled();
+    Session& session() override { return *session_; }
+    const Session& session() const override { return *session_; }
+    void flush_scheduled() override;
 
     // SessionIo
     void write(util::ByteView bytes) override;
