@@ -261,13 +261,19 @@ SdpResult parse_offer(std::string_view text, const SdpLimits& limits) {
     if (!saw_version) return malformed("an SDP starts with v=0");
     SdpOffer& o = p.offer;
     if (o.media.empty()) return Error<SdpErrc>{SdpErrc::NoMedia, "the offer has no m-line"};
-    // Session-level values, else the first m-line's; every m-line must agree (one transport).
-    const SdpMedia& first = o.media.front();
-    o.ice_ufrag = !p.session_ufrag.empty() ? p.session_ufrag : first.ice_ufrag;
-    o.ice_pwd = !p.session_pwd.empty() ? p.session_pwd : first.ice_pwd;
-    std::string alg = !p.session_fp.empty() ? p.session_fp_alg : first.fingerprint_algorithm;
-    o.fingerprint = !p.session_fp.empty() ? p.session_fp : first.fingerprint;
-    o.setup = !p.session_setup.empty() ? p.session_setup : first.setup;
+    // Session-level values, else the first m-line's that has them (a rejected m-line may
+    // carry none); every m-line must agree (one transport).
+    const SdpMedia* first = &o.media.front();
+    for (const SdpMedia& m : o.media)
+        if (!m.ice_ufrag.empty()) {
+            first = &m;
+            break;
+        }
+    o.ice_ufrag = !p.session_ufrag.empty() ? p.session_ufrag : first->ice_ufrag;
+    o.ice_pwd = !p.session_pwd.empty() ? p.session_pwd : first->ice_pwd;
+    std::string alg = !p.session_fp.empty() ? p.session_fp_alg : first->fingerprint_algorithm;
+    o.fingerprint = !p.session_fp.empty() ? p.session_fp : first->fingerprint;
+    o.setup = !p.session_setup.empty() ? p.session_setup : first->setup;
     if (!valid_ice_ufrag(o.ice_ufrag) || !valid_ice_pwd(o.ice_pwd))
         return Error<SdpErrc>{
             SdpErrc::MissingIce,
@@ -279,6 +285,12 @@ SdpResult parse_offer(std::string_view text, const SdpLimits& limits) {
     if (o.setup != "actpass" && o.setup != "active")
         return Error<SdpErrc>{SdpErrc::BadSetup,
                               "a=setup must be actpass or active (this server is the DTLS server)"};
+    // BUNDLE (RFC 8843) names m-lines by mid: each needs one, and no two the same.
+    for (std::size_t i = 0; i < o.media.size(); ++i) {
+        if (o.media[i].mid.empty()) return malformed("every m-line needs a=mid (BUNDLE)");
+        for (std::size_t j = 0; j < i; ++j)
+            if (o.media[j].mid == o.media[i].mid) return malformed("two m-lines with one a=mid");
+    }
     for (const SdpMedia& m : o.media) {
         if ((!m.ice_ufrag.empty() && m.ice_ufrag != o.ice_ufrag) ||
             (!m.ice_pwd.empty() && m.ice_pwd != o.ice_pwd))

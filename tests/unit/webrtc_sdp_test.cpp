@@ -156,8 +156,13 @@ BOOST_AUTO_TEST_CASE(hostile_offers_end_in_errors) {
     BOOST_CHECK(!parse_offer(replace(kMinimal, "96 H264/90000", "300 H264/90000")).ok());
     BOOST_CHECK(!parse_offer(replace(kMinimal, "a=rtpmap:97 rtx/90000", "a=rtpmap:97")).ok());
     BOOST_CHECK(!parse_offer(replace(kMinimal, "96 97\r\n", "96 x\r\n")).ok());
+    // BUNDLE needs a mid on every m-line, each its own (found by fuzzing: the answer repeated
+    // an empty mid).
+    BOOST_CHECK(!parse_offer(replace(kMinimal, "a=mid:v\r\n", "")).ok());
+    BOOST_CHECK(!parse_offer(kMinimal + "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:v\r\n").ok());
     std::string many = kMinimal;
-    for (int i = 0; i < 20; ++i) many += "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n";
+    for (int i = 0; i < 20; ++i)
+        many += "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:a" + std::to_string(i) + "\r\n";
     auto r = parse_offer(many);
     BOOST_REQUIRE(!r.ok());
     BOOST_CHECK(r.error().code == SdpErrc::TooLarge);
@@ -167,6 +172,16 @@ BOOST_AUTO_TEST_CASE(hostile_offers_end_in_errors) {
     // Every truncation of a valid offer parses or fails; none crashes.
     const std::string full = chrome_offer();
     for (std::size_t n = 0; n < full.size(); n += 7) (void)parse_offer(full.substr(0, n));
+}
+
+BOOST_AUTO_TEST_CASE(a_rejected_first_mline_without_credentials_takes_the_next_ones) {
+    // An answer's rejected m-line carries no ICE attributes: read as an offer, the credentials
+    // come from the first m-line that has them.
+    std::string offer = "v=0\r\nm=audio 0 UDP/TLS/RTP/SAVPF 111\r\na=mid:a\r\n" +
+                        kMinimal.substr(kMinimal.find("m=video"));
+    auto parsed = parse_offer(offer);
+    BOOST_REQUIRE(parsed.ok());
+    BOOST_CHECK_EQUAL(parsed->ice_ufrag, "abcd");
 }
 
 BOOST_AUTO_TEST_CASE(codec_parameters_are_read_from_fmtp) {
