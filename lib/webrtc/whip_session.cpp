@@ -9,11 +9,15 @@ namespace webrtc {
 namespace {
 
 constexpr std::size_t kMaxCheckedAddresses = 8;
+constexpr std::size_t kMaxSsrcs = 8;
 constexpr std::size_t kMaxHeldBytes = 16 << 20;
 constexpr std::size_t kMaxHeldItems = 4096;
 constexpr long long kReportIntervalMs = 1000;
 constexpr long long kMinPliSpacingMs = 500;
 constexpr long long kNackTickMs = 20;
+// While the video waits for a keyframe, the PLI is repeated this often: a browser sends a
+// keyframe only when asked, so one lost PLI would otherwise freeze the picture for good.
+constexpr long long kPliRepeatMs = 1000;
 
 ReorderOptions video_reorder() {
     ReorderOptions o;
@@ -143,11 +147,24 @@ void WhipSession::on_dtls(util::ByteView datagram, const TransportAddress& from,
 }
 
 void WhipSession::on_srtp(util::ByteView datagram, bool rtcp, long long now_ms) {
+    // The sender's SSRC: RTP bytes 8-11, RTCP 4-7. More than kMaxSsrcs distinct ones would
+    // each cost a libsrtp stream.
+    const std::size_t at = rtcp ? 4 : 8;
+    if (datagram.size() < at + 4) {
+        ++stats_.unknown_datagrams;
+        return;
+    }
+    const std::uint32_t ssrc = util::read_be32(datagram.data() + at);
+    if (!ssrcs_.count(ssrc) && ssrcs_.size() >= kMaxSsrcs) {
+        ++stats_.unknown_datagrams;
+        return;
+    }
     util::Bytes packet(datagram.begin(), datagram.end());
     if (rtcp ? !srtp_->unprotect_rtcp(packet) : !srtp_->unprotect_rtp(packet)) {
         ++stats_.srtp_failures;
         return;
     }
+    ssrcs_.insert(ssrc);
     last_seen_ms_ = now_ms;
     if (rtcp)
         on_rtcp(packet, now_ms);
@@ -213,6 +230,7 @@ void WhipSession::drain(Kind kind, long long now_ms) {
             src.first_ext = ext;
             src.first_arrival_ms = now_ms;
             if (!first_media_arrival_ms_) first_media_arrival_ms_ = now_ms;
+            if (timeline_fixed_) place_late_source(src);
         }
         if (kind == Kind::Audio) {
             Held h{Kind::Audio, {}, util::Bytes(p.payload.begin(), p.payload.end()), ext};
@@ -283,10 +301,34 @@ void WhipSession::fix_timeline(long long now_ms) {
     }
     for (Source* s : {&video_, &audio_})
         if (s->offset_ms) *s->offset_ms -= *base;
+    by_reports_ = by_reports;
+    base_ms_ = base.value_or(0);
+    // The arrival clock against the media timeline, taken from a source placed just now.
+    arrival_shift_ms_ = 0;
+    for (const Source* s : {&video_, &audio_}) {
+        if (!s->offset_ms) continue;
+        arrival_shift_ms_ =
+            *s->offset_ms + double(*s->first_ext) * scale(*s) - double(s->first_arrival_ms);
+        break;
+    }
     std::vector<Held> held;
     held.swap(held_);
     held_bytes_ = 0;
     for (auto& h : held) deliver(std::move(h), now_ms);
+}
+
+// A source whose first packet came after the timeline was fixed (a microphone that starts
+// late, audio after sync_wait_ms): placed by its sender report when the timeline is report-based
+// and it has one, else where it arrived. Without this it would stay at 0 ms for good.
+void WhipSession::place_late_source(Source& s) {
+    if (s.offset_ms || !s.first_ext) return;
+    const double scale = 1000.0 / double(s.timeline.clock_rate());
+    double first_ms = double(s.first_arrival_ms) + arrival_shift_ms_;
+    if (by_reports_ && s.sync.synced()) {
+        if (const auto ntp = s.sync.ntp_ms(std::uint32_t(*s.first_ext)))
+            first_ms = double(*ntp) - base_ms_;
+    }
+    s.offset_ms = first_ms - double(*s.first_ext) * scale;
 }
 
 long long WhipSession::media_ms(Kind kind, std::int64_t ext) const {
@@ -381,6 +423,7 @@ void WhipSession::meter(std::size_t bytes, long long now_ms) {
 std::optional<long long> WhipSession::deadline() const {
     if (ended_) return std::nullopt;
     long long at = last_seen_ms_ + settings_.timeout_ms;
+    if (!srtp_) at = std::min(at, created_ms_ + settings_.timeout_ms);
     if (auto d = dtls_.deadline()) at = std::min(at, *d);
     if (srtp_) {
         at = std::min(at, next_report_ms_);
@@ -390,12 +433,17 @@ std::optional<long long> WhipSession::deadline() const {
         if (video_.reorder.next_skip_ms()) at = std::min(at, next_nack_ms_);
         if (!timeline_fixed_ && first_media_arrival_ms_)
             at = std::min(at, *first_media_arrival_ms_ + settings_.sync_wait_ms);
+        if (auto due = pli_repeat_due()) at = std::min(at, *due);
     }
     return at;
 }
 
 void WhipSession::on_deadline(long long now_ms) {
     if (ended_) return;
+    // Checks alone do not keep an unconnected session: a browser whose DTLS is stuck goes on
+    // checking, and would otherwise hold the session (and its port) for ever.
+    if (!srtp_ && now_ms - created_ms_ >= settings_.timeout_ms)
+        return end("the browser did not connect within webrtc_timeout", false);
     if (now_ms - last_seen_ms_ >= settings_.timeout_ms)
         return end(srtp_ ? "no media and no consent check for webrtc_timeout"
                          : "the browser did not connect within webrtc_timeout",
@@ -422,6 +470,14 @@ void WhipSession::on_deadline(long long now_ms) {
         next_periodic_pli_ms_ = now_ms + settings_.keyframe_interval_ms;
         send_pli(now_ms);
     }
+    if (auto due = pli_repeat_due(); due && now_ms >= *due) send_pli(now_ms);
+}
+
+// While the depacketizer waits for a keyframe (after a loss, or when the first one never came
+// whole), the next PLI is due kPliRepeatMs after the last one, or after the first video packet.
+std::optional<long long> WhipSession::pli_repeat_due() const {
+    if (!video_.ssrc || !video_.first_ext || !depacketizer_.needs_keyframe()) return std::nullopt;
+    return std::max(last_pli_ms_, video_.first_arrival_ms) + kPliRepeatMs;
 }
 
 }  // namespace webrtc

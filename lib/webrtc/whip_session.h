@@ -116,12 +116,13 @@ class WhipSession {
     void deliver_video(const AccessUnit& au, long long now_ms);
     void deliver(Held held, long long now_ms);
     void fix_timeline(long long now_ms);
+    void place_late_source(Source& s);
     long long media_ms(Kind kind, std::int64_t ext) const;
     void send_rtcp(util::Bytes packet);
     void send_feedback(long long now_ms);
     void send_nacks(long long now_ms);
     void send_pli(long long now_ms);
-    void flush_dtls(std::vector<util::Bytes>& out);
+    std::optional<long long> pli_repeat_due() const;
     void meter(std::size_t bytes, long long now_ms);
 
     Negotiated negotiated_;
@@ -136,6 +137,8 @@ class WhipSession {
     std::optional<TransportAddress> selected_;
     DtlsEndpoint dtls_;
     std::unique_ptr<SrtpContext> srtp_;
+    // libsrtp keeps a stream per SSRC that authenticates: a few are plenty (media, RTX, RTCP).
+    std::set<std::uint32_t> ssrcs_;
 
     Source video_;
     Source audio_;
@@ -148,6 +151,10 @@ class WhipSession {
     long long next_nack_ms_ = 0;
 
     bool timeline_fixed_ = false;
+    // How the timeline was fixed, for a source whose first packet comes later: by the sender
+    // reports (media ms = NTP ms - base) or by arrival (media ms = arrival + arrival_shift).
+    bool by_reports_ = false;
+    double base_ms_ = 0, arrival_shift_ms_ = 0;
     std::vector<Held> held_;
     std::size_t held_bytes_ = 0;
     std::optional<long long> first_media_arrival_ms_;
