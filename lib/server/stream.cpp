@@ -48,7 +48,9 @@ GopStats Stream::gop_stats() const {
     GopStats g;
     g.messages = gop_.size();
     g.bytes = gop_bytes_;
-    if (!gop_.empty()) g.duration_ms = gop_.back()->timestamp - gop_.front()->timestamp;
+    // Audio may be stamped a little before the cached keyframe (interleaving): no wrap below 0.
+    if (!gop_.empty() && gop_.back()->timestamp > gop_.front()->timestamp)
+        g.duration_ms = gop_.back()->timestamp - gop_.front()->timestamp;
     return g;
 }
 
@@ -130,8 +132,10 @@ void Stream::learn(const MediaMessage& m) {
             }
             if (auto d = media::describe_audio(m.payload, aac_config_)) info_.audio = *d;
             return;
-        case MediaKind::Metadata: return;
-        default: break;
+        case MediaKind::Metadata:
+            return;
+        default:
+            break;
     }
     if (!info_.has_media) {
         info_.has_media = true;
@@ -152,10 +156,17 @@ void Stream::learn(const MediaMessage& m) {
 
 void Stream::cache(const MediaPtr& m) {
     switch (m->kind) {
-        case MediaKind::Metadata: metadata_ = m; return;
-        case MediaKind::VideoHeader: video_header_ = m; return;
-        case MediaKind::AudioHeader: audio_header_ = m; return;
-        default: break;
+        case MediaKind::Metadata:
+            metadata_ = m;
+            return;
+        case MediaKind::VideoHeader:
+            video_header_ = m;
+            return;
+        case MediaKind::AudioHeader:
+            audio_header_ = m;
+            return;
+        default:
+            break;
     }
     if (!gop_limits_.enabled) return;
     if (m->kind == MediaKind::Video && m->keyframe) {

@@ -75,6 +75,7 @@ WebrtcPublisher::WebrtcPublisher(Server& server, WebrtcIngest& ingest, std::uint
                                                   server_.now_ms());
     session_timer_ = evtimer_new(server_.base(), &WebrtcPublisher::on_session_timer, this);
     whip_timer_ = evtimer_new(server_.base(), &WebrtcPublisher::on_whip_timer, this);
+    pump_event_ = event_new(server_.base(), -1, 0, &WebrtcPublisher::on_pump, this);
     session_ =
         std::make_unique<Session>(server_, *this, server_.config(), id, session_peer(where_));
 }
@@ -83,6 +84,7 @@ WebrtcPublisher::~WebrtcPublisher() {
     ingest_.forget(this);
     if (session_timer_) event_free(session_timer_);
     if (whip_timer_) event_free(whip_timer_);
+    if (pump_event_) event_free(pump_event_);
     session_.reset();  // reports to the members above while it ends
 }
 
@@ -103,6 +105,7 @@ void WebrtcPublisher::decide() {
         out.status = 403;
         out.reason = "publishing refused";
         for (const auto& st : client_.statuses()) {
+            if (st.level != "error") continue;
             if (st.code == "NetStream.Publish.BadName") out.status = 409;
             if (!st.description.empty()) out.reason = st.description;
         }
@@ -153,6 +156,15 @@ void WebrtcPublisher::pump() {
 
 void WebrtcPublisher::write(util::ByteView bytes) {
     to_client_.insert(to_client_.end(), bytes.begin(), bytes.end());
+    pump_soon();
+}
+
+void WebrtcPublisher::pump_soon() {
+    if (!pumping_ && pump_event_ && !finished_) event_active(pump_event_, 0, 0);
+}
+
+void WebrtcPublisher::on_pump(evutil_socket_t, short, void* self) {
+    static_cast<WebrtcPublisher*>(self)->pump();
 }
 
 void WebrtcPublisher::write_shared(net::SharedBytes& chunks, std::size_t offset) {
@@ -166,7 +178,10 @@ void WebrtcPublisher::flush(bool now) {
     pump();
 }
 
-void WebrtcPublisher::set_reading(bool on) { reading_ = on; }
+void WebrtcPublisher::set_reading(bool on) {
+    reading_ = on;
+    if (on) pump_soon();
+}
 
 void WebrtcPublisher::set_deadline(std::optional<long long> at_ms) {
     if (!session_timer_) return;
@@ -270,7 +285,10 @@ void WebrtcPublisher::on_audio(util::ByteView payload, std::int64_t rtp_timestam
     aac_->push(payload, rtp_timestamp, frames);
     for (const auto& f : frames) {
         auto at = whip_->audio_ms(f.pts);
-        long long t = at ? std::max(0LL, *at) : ms;
+        // The encoder's priming frame starts before the stream's first sample: stamping it 0
+        // would put two frames at one time, so it is left out (the decoder's pre-roll).
+        if (at && *at < 0) continue;
+        long long t = at ? *at : ms;
         if (!audio_header_sent_) {
             util::Bytes header{0xAF, 0x00};
             util::Bytes asc = aac_->audio_specific_config();

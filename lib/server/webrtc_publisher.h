@@ -81,6 +81,10 @@ class WebrtcPublisher : public SessionLink, public webrtc::WhipEvents {
   private:
     static void on_session_timer(evutil_socket_t, short, void* self);
     static void on_whip_timer(evutil_socket_t, short, void* self);
+    static void on_pump(evutil_socket_t, short, void* self);
+    // Bytes written, or reading turned on, outside pump() (a hook answered later): pump at once
+    // from the loop, not from inside the session's call.
+    void pump_soon();
     // Moves bytes between the in-process client and the server session until neither has any.
     void pump();
     void send_media(std::uint8_t type, long long ms, const util::Bytes& payload);
@@ -96,6 +100,7 @@ class WebrtcPublisher : public SessionLink, public webrtc::WhipEvents {
     std::unique_ptr<Session> session_;
     event* session_timer_ = nullptr;
     event* whip_timer_ = nullptr;
+    event* pump_event_ = nullptr;
     util::Bytes to_client_, from_client_;
     bool reading_ = true;
     bool pumping_ = false;
