@@ -18,7 +18,7 @@ packages=(
   # gst_whip.py) with its ICE, H.264 and Opus elements. Not Debian 12's simple-whip-client: it
   # links libsoup2 while libnice pulls libsoup3 in, and aborts at start
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  gir1.2-gst-plugins-bad-1.0 gstreamer1.0-nice gstreamer1.0-plugins-ugly gstreamer1.0-plugins-base
+  gir1.2-gst-plugins-bad-1.0 gir1.2-nice-0.1 gstreamer1.0-nice gstreamer1.0-plugins-ugly gstreamer1.0-plugins-base
   # commands the test and bench scripts call: curl, openssl (HMAC checks), python3 and jq (JSON),
   # pgrep/ps (procps), ss (iproute2), runuser/taskset/setsid/fsfreeze (util-linux), zsh and groff
   # (completion and man page checks), git (bench snapshot, make format), mount/losetup (mount)

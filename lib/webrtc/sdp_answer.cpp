@@ -43,10 +43,18 @@ int h264_preference(const SdpCodec& c) {
     return score;
 }
 
+// Encoding names are case-insensitive (RFC 4855): "OPUS" from GStreamer is "opus". The track
+// carries the canonical spelling so the rest compares names exactly.
+std::string canonical_name(const std::string& name) {
+    for (const char* known : {"opus", "H264", "PCMA", "PCMU"})
+        if (same_name(name, known)) return known;
+    return name;
+}
+
 Track track_of(const SdpMedia& m, const SdpCodec& c) {
     Track t;
     t.mid = m.mid;
-    t.codec = c.name;
+    t.codec = canonical_name(c.name);
     t.payload_type = c.payload_type;
     t.clock_rate = c.clock_rate;
     t.channels = c.channels;

@@ -184,6 +184,18 @@ BOOST_AUTO_TEST_CASE(a_rejected_first_mline_without_credentials_takes_the_next_o
     BOOST_CHECK_EQUAL(parsed->ice_ufrag, "abcd");
 }
 
+BOOST_AUTO_TEST_CASE(codec_names_are_matched_and_reported_case_insensitively) {
+    // GStreamer's webrtcbin offers "OPUS/48000/2" and "h264" may come lower-case: the track says
+    // "opus" and "H264" whatever the offer's spelling (it once made Opus pass as G.711).
+    std::string offer = replace(kMinimal, "H264/90000", "h264/90000");
+    offer += "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:a\r\na=sendonly\r\n"
+             "a=rtpmap:111 OPUS/48000/2\r\n";
+    auto n = negotiate(*parse_offer(offer), AudioChoice::Aac);
+    BOOST_REQUIRE(n.ok() && n->audio && n->video);
+    BOOST_CHECK_EQUAL(n->audio->codec, "opus");
+    BOOST_CHECK_EQUAL(n->video->codec, "H264");
+}
+
 BOOST_AUTO_TEST_CASE(codec_parameters_are_read_from_fmtp) {
     SdpCodec c;
     c.fmtp = "level-asymmetry-allowed=1; packetization-mode=1;profile-level-id=42e01f";
