@@ -3,7 +3,7 @@
 # Unit suites (release and ASan/UBSan builds), fuzz smoke runs, integration scripts.
 # Usage: tests/run.sh [unit|asan|fuzz|docs|integration|asan-integration ...]   (default: all)
 # asan-integration runs every tests/integration/*hostile*_test.sh, the bounds, admission and storm
-# scripts, the HTTP API and TLS tests and the recording test (its writer thread) again against
+# scripts, the HTTP API, TLS and WebRTC tests and the recording test (its writer thread) again against
 # the AddressSanitizer + UBSan rtmp-serve (build-asan/bin/rtmp-serve,
 # from `make test`): lib.sh fails a script on any sanitizer report; memory figures are checked on
 # the release build only (check_memory).
@@ -78,7 +78,7 @@ for k in "${kinds[@]}"; do
         SERVE_BIN=$PWD/build-asan/bin/rtmp-serve SERVE_SANITIZED=1 \
           run_integration asan/ tests/integration/*hostile*_test.sh \
             tests/integration/serve_{bounds,admission,storm}_test.sh \
-            tests/integration/{http_api,tls,record}_test.sh
+            tests/integration/{http_api,tls,record,webrtc}_test.sh
       else
         record "asan/rtmp-serve is built (make BUILD=build-asan SAN=1 build-asan/bin/rtmp-serve)" 1
       fi ;;
