@@ -29,7 +29,6 @@ CXXFLAGS_ALL = -std=c++20 $(WARN) $(OPT) -Ilib $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS
 LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
 LIB_SRCS := $(sort $(wildcard lib/*/*.cpp))
-# The status page (lib/http/status_page.html) is compiled in as a string.
 LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/status_page_html.o \
   $(BUILD)/obj/gen/publish_page_html.o
 LIB_A := $(BUILD)/lib/librtmpkit.a
@@ -58,17 +57,14 @@ $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/gen/status_page_html.cpp: lib/http/status_page.html
+# The pages (lib/http/<page>.html) are compiled in as strings, each under its own symbol.
+html_symbol_status_page := kStatusPageHtml
+html_symbol_publish_page := kPublishPageHtml
+$(BUILD)/gen/%_html.cpp: lib/http/%.html
 	@mkdir -p $(@D)
 	@if grep -q ')rtmpkit"' $<; then echo "$<: holds the raw string delimiter" >&2; exit 1; fi
 	{ echo '// Generated from $< by the Makefile.'; echo 'namespace http {'; \
-	  echo 'extern const char kStatusPageHtml[] = R"rtmpkit('; cat $<; \
-	  echo ')rtmpkit";'; echo '}'; } > $@
-$(BUILD)/gen/publish_page_html.cpp: lib/http/publish_page.html
-	@mkdir -p $(@D)
-	@if grep -q ')rtmpkit"' $<; then echo "$<: holds the raw string delimiter" >&2; exit 1; fi
-	{ echo '// Generated from $< by the Makefile.'; echo 'namespace http {'; \
-	  echo 'extern const char kPublishPageHtml[] = R"rtmpkit('; cat $<; \
+	  echo 'extern const char $(html_symbol_$*)[] = R"rtmpkit('; cat $<; \
 	  echo ')rtmpkit";'; echo '}'; } > $@
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.cpp
 	@mkdir -p $(@D)

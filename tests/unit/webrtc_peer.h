@@ -1,7 +1,7 @@
 // A scripted WebRTC browser for unit tests, no sockets: libnice's STUN client for connectivity
 // checks, an OpenSSL DTLS client over memory BIOs, libsrtp sessions for its media and our
 // feedback, and RTP/RTCP builders (H.264 packetized like a browser, RTX, SR, BYE). Shared by the
-// session tests; the pieces mirror webrtc_transport_test.cpp and webrtc_rtp_test.cpp.
+// transport, RTP and session tests.
 #pragma once
 
 #include <arpa/inet.h>
@@ -50,7 +50,8 @@ inline TransportAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::
 
 class StunClient {
   public:
-    StunClient() {
+    // Without `fingerprint` its requests lack FINGERPRINT (which the server must refuse).
+    explicit StunClient(bool fingerprint = true) {
         static const std::uint16_t known[] = {
             STUN_ATTRIBUTE_USERNAME,       STUN_ATTRIBUTE_MESSAGE_INTEGRITY,
             STUN_ATTRIBUTE_ERROR_CODE,     STUN_ATTRIBUTE_XOR_MAPPED_ADDRESS,
@@ -58,27 +59,32 @@ class StunClient {
             STUN_ATTRIBUTE_USE_CANDIDATE,  0};
         stun_agent_init(&agent_, known, STUN_COMPATIBILITY_RFC5389,
                         StunAgentUsageFlags(STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS |
-                                            STUN_AGENT_USAGE_USE_FINGERPRINT));
+                                            (fingerprint ? STUN_AGENT_USAGE_USE_FINGERPRINT : 0)));
     }
-    // A Binding request as the controlling agent, keyed with `password` (the server's ice-pwd).
-    Bytes request(const std::string& username, const std::string& password, bool use_candidate) {
+    // A Binding request keyed with `password` (the server's ice-pwd), as the controlling agent
+    // unless told otherwise (a controlled one conflicts with an ICE-lite server).
+    Bytes request(const std::string& username, const std::string& password,
+                  bool use_candidate = false, bool controlling = true) {
         StunMessage msg;
         std::uint8_t buf[1024];
         const size_t n = stun_usage_ice_conncheck_create(
             &agent_, &msg, buf, sizeof buf, reinterpret_cast<const uint8_t*>(username.data()),
             username.size(), reinterpret_cast<const uint8_t*>(password.data()), password.size(),
-            use_candidate, /*controlling=*/true, 0x6E7F00FF, 0x0123456789ABCDEFull, nullptr,
+            use_candidate, controlling, 0x6E7F00FF, 0x0123456789ABCDEFull, nullptr,
             STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
         BOOST_REQUIRE(n > 0);
         return Bytes(buf, buf + n);
+    }
+    // Checks a reply against our open transactions and their keys (consuming the transaction);
+    // `msg` is the parsed reply when it validates.
+    StunValidationStatus validate(const Bytes& reply, StunMessage& msg) {
+        return stun_agent_validate(&agent_, &msg, reply.data(), reply.size(), nullptr, nullptr);
     }
     // The XOR-MAPPED-ADDRESS of a success response to one of our requests (transaction,
     // MESSAGE-INTEGRITY and FINGERPRINT checked); nullopt for anything else.
     std::optional<TransportAddress> mapped_address(const Bytes& reply) {
         StunMessage msg;
-        if (stun_agent_validate(&agent_, &msg, reply.data(), reply.size(), nullptr, nullptr) !=
-            STUN_VALIDATION_SUCCESS)
-            return std::nullopt;
+        if (validate(reply, msg) != STUN_VALIDATION_SUCCESS) return std::nullopt;
         if (stun_message_get_class(&msg) != STUN_RESPONSE ||
             !stun_message_has_attribute(&msg, STUN_ATTRIBUTE_MESSAGE_INTEGRITY) ||
             !stun_message_has_attribute(&msg, STUN_ATTRIBUTE_FINGERPRINT))
@@ -123,17 +129,33 @@ inline std::vector<Bytes> split_records(const Bytes& stream) {
     return out;
 }
 
+// The certificate of the server side under test: one per test binary, as making one costs a
+// key generation.
+inline std::shared_ptr<const webrtc::Certificate> server_cert() {
+    static auto cert = [] {
+        auto made = webrtc::Certificate::make();
+        BOOST_REQUIRE(made.ok());
+        return *made;
+    }();
+    return cert;
+}
+
 class DtlsClient {
   public:
-    DtlsClient() {
+    // A browser sends its certificate and offers use_srtp; without them the server must refuse.
+    // fingerprint() is that of the certificate made either way.
+    explicit DtlsClient(bool with_cert = true, bool with_srtp = true) {
         auto made = webrtc::Certificate::make();
         BOOST_REQUIRE(made.ok());
         cert_ = *made;
         ctx_ = SSL_CTX_new(DTLS_client_method());
         BOOST_REQUIRE(ctx_);
-        BOOST_REQUIRE(SSL_CTX_use_certificate(ctx_, cert_->x509()) == 1);
-        BOOST_REQUIRE(SSL_CTX_use_PrivateKey(ctx_, cert_->private_key()) == 1);
-        BOOST_REQUIRE(SSL_CTX_set_tlsext_use_srtp(ctx_, "SRTP_AES128_CM_SHA1_80") == 0);
+        if (with_cert) {
+            BOOST_REQUIRE(SSL_CTX_use_certificate(ctx_, cert_->x509()) == 1);
+            BOOST_REQUIRE(SSL_CTX_use_PrivateKey(ctx_, cert_->private_key()) == 1);
+        }
+        if (with_srtp)
+            BOOST_REQUIRE(SSL_CTX_set_tlsext_use_srtp(ctx_, "SRTP_AES128_CM_SHA1_80") == 0);
         SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
         SSL_CTX_set_options(ctx_, SSL_OP_NO_QUERY_MTU);
         ssl_ = SSL_new(ctx_);
@@ -452,8 +474,9 @@ struct VideoSender {
     std::uint16_t seq = 0;
     std::uint32_t ts0 = 0;
     std::uint32_t ts_step = 3000;  // 30 fps at 90 kHz
+    std::size_t mtu = 1200;
     std::vector<Bytes> packets(const Au& au, std::size_t index) {
-        const auto payloads = h264_payloads(au);
+        const auto payloads = h264_payloads(au, mtu);
         std::vector<Bytes> out;
         const std::uint32_t ts = ts0 + ts_step * std::uint32_t(index);
         for (std::size_t k = 0; k < payloads.size(); ++k)

@@ -1,6 +1,7 @@
 // Unit tests for the WebRTC media path: RTP parsing and RTX, RTCP builders (byte-exact against
 // hand-written packets), the compound parser and receive statistics, RTP clocks, the reorder
-// buffer, and H.264 depacketization into FLV tags with the fixture stream packetized here.
+// buffer, and H.264 depacketization into FLV tags with the fixture stream packetized like a
+// browser (tests/unit/webrtc_peer.h).
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <random>
@@ -15,21 +16,15 @@
 #include "webrtc/rtcp.h"
 #include "webrtc/rtp_clock.h"
 #include "webrtc/rtp_packet.h"
+#include "webrtc_peer.h"
 
 using namespace webrtc;
 using media_test::hex;
+using webrtc_peer::Au;
+using webrtc_peer::fixture_stream;
+using webrtc_peer::rtp;
 
 namespace {
-
-util::Bytes rtp(bool marker, std::uint16_t seq, std::uint32_t ts, util::ByteView payload,
-                std::uint8_t pt = 102, std::uint32_t ssrc = 0x11223344) {
-    util::Bytes out{0x80, std::uint8_t((marker ? 0x80 : 0) | pt)};
-    util::append_be16(out, seq);
-    util::append_be32(out, ts);
-    util::append_be32(out, ssrc);
-    out.insert(out.end(), payload.begin(), payload.end());
-    return out;
-}
 
 bool same(util::ByteView a, util::ByteView b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end());
@@ -166,7 +161,7 @@ BOOST_AUTO_TEST_CASE(version_other_than_2_is_rejected) {
 }
 
 BOOST_AUTO_TEST_CASE(rtx_payload_gives_original_sequence_and_payload) {
-    const auto bytes = rtp(true, 500, 9000, hex("fff1 7c85 0102"), 103);
+    const auto bytes = rtp(true, 103, 500, 9000, 0x11223344, hex("fff1 7c85 0102"));
     auto p = parse_rtp(bytes);
     BOOST_REQUIRE(p.ok());
     BOOST_CHECK_EQUAL(*rtx_original_sequence(p->payload), 0xfff1);
@@ -178,7 +173,7 @@ BOOST_AUTO_TEST_CASE(rtx_payload_gives_original_sequence_and_payload) {
     BOOST_CHECK(original->marker);
     BOOST_CHECK(same(original->payload, hex("7c85 0102")));
     BOOST_CHECK(!rtx_original_sequence(hex("01")));
-    BOOST_CHECK(!unwrap_rtx(*parse_rtp(rtp(false, 1, 1, hex("01"))), 102));
+    BOOST_CHECK(!unwrap_rtx(*parse_rtp(rtp(false, 102, 1, 1, 0x11223344, hex("01"))), 102));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -573,98 +568,17 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
 
-using Au = std::vector<util::Bytes>;
-
-struct Stream {
-    util::Bytes sps, pps;
-    std::vector<Au> aus;                  // NALs as they go on the wire (SPS/PPS before IDRs)
-    std::vector<util::Bytes> flv_bodies;  // the original FLV NALU payloads after byte 5
-    std::vector<bool> keyframes;
-};
-
-const Stream& fixture_stream() {
-    static const Stream s = [] {
-        Stream st;
-        media::FlvReader reader;
-        const auto file = media_test::fixture("h264_only.flv");
-        auto fed = reader.feed(file, [&](const media::FlvTag& tag) {
-            if (tag.header.type != 9) return;
-            auto h = media::parse_video_tag_header(tag.payload);
-            if (!h.ok()) return;
-            const util::ByteView body = util::ByteView(tag.payload).subspan(5);
-            if (h->sequence_header) {
-                auto config = media::parse_avc_decoder_config(body);
-                if (config.ok()) {
-                    st.sps = config->sps.at(0);
-                    st.pps = config->pps.at(0);
-                }
-                return;
-            }
-            if (h->packet_type != 1) return;  // the end-of-sequence tag
-            Au au;
-            if (h->keyframe) {
-                au.push_back(st.sps);
-                au.push_back(st.pps);
-            }
-            util::Reader r(body);
-            std::uint32_t len;
-            util::ByteView nal;
-            while (r.be32(len) && r.bytes(len, nal)) au.emplace_back(nal.begin(), nal.end());
-            st.aus.push_back(std::move(au));
-            st.flv_bodies.emplace_back(body.begin(), body.end());
-            st.keyframes.push_back(h->keyframe);
-        });
-        if (!fed.ok()) throw std::runtime_error("fixture did not parse");
-        return st;
-    }();
-    return s;
-}
-
 constexpr std::size_t kMtu = 1200;
 
-// Packetizes like a browser: small NALs aggregated into STAP-A, large ones into FU-A, the rest
-// as single NAL packets; the marker on each access unit's last packet.
+// Packetizes like a browser (webrtc_peer::h264_payloads), the marker on each access unit's
+// last packet.
 std::vector<util::Bytes> packetize(const std::vector<Au>& aus, std::uint16_t seq, std::uint32_t ts,
                                    std::uint32_t ts_step = 3000, std::size_t mtu = kMtu) {
-    const std::size_t budget = mtu - kRtpHeaderSize;
+    webrtc_peer::VideoSender sender{
+        .pt = 102, .ssrc = 0x11223344, .seq = seq, .ts0 = ts, .ts_step = ts_step, .mtu = mtu};
     std::vector<util::Bytes> out;
-    for (const auto& au : aus) {
-        std::vector<util::Bytes> payloads;
-        for (std::size_t i = 0; i < au.size();) {
-            const auto& nal = au[i];
-            if (nal.size() > budget) {
-                const std::uint8_t indicator = std::uint8_t((nal[0] & 0xE0) | kNalFuA);
-                for (std::size_t pos = 1; pos < nal.size();) {
-                    const std::size_t n = std::min(budget - 2, nal.size() - pos);
-                    util::Bytes p{indicator, std::uint8_t(nal[0] & 0x1F)};
-                    if (pos == 1) p[1] |= 0x80;
-                    if (pos + n == nal.size()) p[1] |= 0x40;
-                    p.insert(p.end(), nal.begin() + long(pos), nal.begin() + long(pos + n));
-                    payloads.push_back(std::move(p));
-                    pos += n;
-                }
-                ++i;
-                continue;
-            }
-            std::size_t j = i, size = 1;
-            while (j < au.size() && size + 2 + au[j].size() <= budget) size += 2 + au[j++].size();
-            if (j - i >= 2) {
-                util::Bytes p{std::uint8_t((au[i][0] & 0x60) | kNalStapA)};
-                for (std::size_t k = i; k < j; ++k) {
-                    util::append_be16(p, std::uint32_t(au[k].size()));
-                    p.insert(p.end(), au[k].begin(), au[k].end());
-                }
-                payloads.push_back(std::move(p));
-                i = j;
-            } else {
-                payloads.push_back(nal);
-                ++i;
-            }
-        }
-        for (std::size_t k = 0; k < payloads.size(); ++k)
-            out.push_back(rtp(k + 1 == payloads.size(), seq++, ts, payloads[k]));
-        ts += ts_step;
-    }
+    for (std::size_t i = 0; i < aus.size(); ++i)
+        for (auto& p : sender.packets(aus[i], i)) out.push_back(std::move(p));
     return out;
 }
 
@@ -698,7 +612,7 @@ std::vector<util::Bytes> flv_nals(util::ByteView body) {
     return nals;
 }
 
-void check_whole_stream(const Pipeline& p, const Stream& s, std::uint32_t ts0) {
+void check_whole_stream(const Pipeline& p, const webrtc_peer::H264Stream& s, std::uint32_t ts0) {
     BOOST_REQUIRE_EQUAL(p.aus.size(), s.aus.size());
     for (std::size_t i = 0; i < s.aus.size(); ++i) {
         BOOST_TEST_CONTEXT("AU " << i) {

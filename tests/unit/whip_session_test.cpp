@@ -25,15 +25,6 @@ constexpr std::uint32_t kOurSsrc = 0x52544D50;  // the session's feedback sender
 
 const StunCredentials kCreds{"srvU", "serverpassword0123456789", ""};
 
-std::shared_ptr<const Certificate> server_cert() {
-    static auto cert = [] {
-        auto made = Certificate::make();
-        BOOST_REQUIRE(made.ok());
-        return *made;
-    }();
-    return cert;
-}
-
 // What the real Chromium offer negotiates (H.264 42e01f mode 1 as PT 108 with RTX 109, Opus 111).
 Negotiated chrome_negotiated() {
     const auto bytes = media_test::unit_data("chrome156_offer.sdp");
