@@ -174,9 +174,10 @@ void HttpListener::serve(evhttp_request* req) {
         r.body.resize(n);
         if (n) evbuffer_copyout(in, r.body.data(), n);
     }
-    r.https = evhttp_connection_get_server(evhttp_request_get_connection(req)) == https_;
     timespec t0{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    // Replies answered since (their connections stay open for keep-alive) leave the list.
+    std::erase_if(waiting_, [](const std::shared_ptr<PendingReply>& p) { return !p->alive; });
     auto pending = std::make_shared<PendingReply>();
     pending->req = req;
     pending->head = r.method == "HEAD";

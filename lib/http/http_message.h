@@ -17,7 +17,6 @@ struct Request {
     std::string peer;    // "ip:port" or "[ip6]:port"
     bool peer_is_loopback = false;
     std::string body;    // bounded by the listener (max_body_bytes)
-    bool https = false;
     std::string peer_sockaddr;  // the peer's sockaddr bytes (WHIP counts it as a connection)
 
     // The first header of that name (ASCII case-insensitive), nullptr when absent.

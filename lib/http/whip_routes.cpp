@@ -163,7 +163,6 @@ void WhipRoutes::post(const Request& request, const std::string& app, const std:
     offer.token = bearer_token(request);
     offer.sdp = request.body;
     offer.http_peer = request.peer;
-    offer.https = request.https;
     std::memcpy(&offer.peer_addr, request.peer_sockaddr.data(),
                 std::min(request.peer_sockaddr.size(), sizeof offer.peer_addr));
     const std::string peer = request.peer;

@@ -311,12 +311,9 @@ void Server::accept(evutil_socket_t fd, sockaddr* addr, bool tls) {
         s->admission_.release(key, s->now_ms());
         return;
     }
-    ++s->stats_.connections_accepted;
-    auto session = std::make_unique<SocketSession>(*s, s->config_, s->next_session_id_++, bev,
-                                                   SessionPeer{peer, local_text, tls});
-    SessionLink* raw = session.get();
-    s->sessions_.emplace(raw, std::move(session));
-    s->admission_keys_.emplace(raw, std::move(key));
+    s->adopt(std::make_unique<SocketSession>(*s, s->config_, s->next_session_id_++, bev,
+                                             SessionPeer{peer, local_text, tls}),
+             std::move(key));
 }
 
 void Server::reserve_descriptor_slots(long count) {

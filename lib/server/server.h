@@ -70,7 +70,8 @@ public:
     // An in-process session (a WebRTC publisher) is admitted as accept() admits a socket:
     // nullopt (and its admission key), or why it is refused (counted in /metrics).
     std::optional<std::string> admit_link(const sockaddr* peer, std::string& key);
-    // Takes an admitted link into the server's sessions (freed through schedule_close).
+    // Takes an admitted session (socket or link) into the server's sessions (freed through
+    // schedule_close).
     void adopt(std::unique_ptr<SessionLink> link, std::string key);
     std::uint64_t take_session_id() { return next_session_id_++; }
 

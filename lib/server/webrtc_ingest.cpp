@@ -238,7 +238,6 @@ void WebrtcIngest::offer(WhipOffer o, std::function<void(const WhipAnswer&)> don
     where.connection_query = o.token.empty() ? "" : "token=" + o.token;
     where.http_peer = o.http_peer;
     where.local = bound_;
-    where.https = o.https;
     const std::string resource = random_hex(16);
     auto publisher = std::make_unique<WebrtcPublisher>(
         server_, *this, server_.take_session_id(), resource, std::move(where),

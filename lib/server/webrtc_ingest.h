@@ -30,7 +30,6 @@ struct WhipOffer {
     std::string sdp;
     std::string http_peer;  // "ip:port"
     sockaddr_storage peer_addr{};
-    bool https = false;
 };
 
 struct WhipAnswer {

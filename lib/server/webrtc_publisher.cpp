@@ -267,7 +267,6 @@ void WebrtcPublisher::send_media(std::uint8_t type, long long ms, const util::By
 }
 
 void WebrtcPublisher::on_video(const webrtc::VideoTag& tag, long long ms) {
-    last_video_ms_ = ms;
     send_media(9, ms, tag.payload);
 }
 

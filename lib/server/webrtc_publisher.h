@@ -33,7 +33,6 @@ struct WhipPublication {
     std::string connection_query;  // "token=..." from the Bearer token: connection parameters
     std::string http_peer;         // the HTTP client "ip:port"
     std::string local;             // the UDP address media comes to
-    bool https = false;
 };
 
 class WebrtcPublisher : public SessionLink, public webrtc::WhipEvents {
@@ -111,7 +110,6 @@ class WebrtcPublisher : public SessionLink, public webrtc::WhipEvents {
     bool aac_failed_ = false;
     bool audio_header_sent_ = false;
     std::uint8_t g711_flags_ = 0;  // FLV audio tag byte for PCMA/PCMU passthrough
-    long long last_video_ms_ = 0;
 };
 
 }  // namespace server
