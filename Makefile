@@ -126,7 +126,8 @@ fuzz: $(FUZZ_BINS)
 # hostile integration scripts run against it too), fuzz smoke runs, integration tests with real
 # programs. Prints one "N passed, N failed" line at the end.
 test: deps
-	$(MAKE) -j$(NPROC) test-builds
+	@started=$$SECONDS; $(MAKE) -j$(NPROC) test-builds && \
+	  echo "make test: the three builds took $$((SECONDS - started)) s"
 	tests/run.sh
 
 # The three builds of `make test` as sub-makes of one -j run: they share its job slots, so the

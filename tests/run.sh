@@ -10,7 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-5}
-passed=0 failed=0 failures=()
+passed=0 failed=0 failures=() timings=()
 kinds=("$@")
 ((${#kinds[@]})) || kinds=(unit asan fuzz docs integration asan-integration)
 
@@ -51,7 +51,7 @@ run_integration() { # [label-prefix] [scripts...] (default: every script)
   ((${#scripts[@]})) || scripts=(tests/integration/*_test.sh)
   for t in "${scripts[@]}"; do
     [ -f "$t" ] || continue
-    bad=0
+    bad=0 started=$SECONDS
     # Each script prints TAP lines ("ok - name" / "not ok - name"); each line is one test.
     # A script that dies without saying why still counts as one failure.
     while IFS= read -r line; do
@@ -63,11 +63,13 @@ run_integration() { # [label-prefix] [scripts...] (default: every script)
         *) echo "  $line" ;;
       esac
     done < <(timeout 900 bash "$t" 2>"build/${prefix//\//-}$(basename "$t" .sh).stderr"; echo "exit $?")
+    timings+=("$(printf '%5ds  %s' $((SECONDS - started)) "$prefix$(basename "$t" .sh)")")
   done
 }
 
 mkdir -p build
 for k in "${kinds[@]}"; do
+  kind_started=$SECONDS
   case "$k" in
     unit) run_units build/tests unit ;;
     asan) run_units build-asan/tests asan ;;
@@ -88,7 +90,11 @@ for k in "${kinds[@]}"; do
       record "docs: man pages, completions and examples are current" $rc ;;
     *) echo "tests/run.sh: unknown kind $k" >&2; exit 2 ;;
   esac
+  timings+=("$(printf '%5ds  %s (all)' $((SECONDS - kind_started)) "$k")")
 done
+
+# Where the time went, so a slow suite is visible in the CI log.
+echo "Time:"; printf '  %s\n' "${timings[@]}"
 
 if ((failed)); then
   echo "Failed:"; printf '  %s\n' "${failures[@]}"
