@@ -135,7 +135,9 @@ cli::DocInfo doc_info() {
         "<url>/RecordingStatusEvent (nodeId, name, mediaSessionId, path, size, duration in ms, "
         "firstTimestamp, lastTimestamp, status FINISHED or FAILED, reason).",
         "Logs go to standard error, one line per event, human-readable or JSON "
-        "(--log-format json). SIGINT and SIGTERM stop gracefully: no new connections, each "
+        "(--log-format json); a session's last line, \"session closed\", says why it ended and "
+        "what it moved (bytes_in, bytes_out, dropped_messages for a player that fell behind). "
+        "SIGINT and SIGTERM stop gracefully: no new connections, each "
         "session gets its end status, exit 0. SIGHUP reloads the configuration file for new "
         "sessions.",
     };

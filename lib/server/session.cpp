@@ -162,6 +162,10 @@ void Session::close(const std::string& reason, bool error) {
     if (publishing_) fields.emplace_back("publishing", publishing_->key());
     if (queue_.dropped_messages())
         fields.emplace_back("dropped_messages", std::to_string(queue_.dropped_messages()));
+    // What the session moved, as nginx-rtmp's access log says: the counters die with it.
+    const SessionTotals moved = totals();
+    fields.emplace_back("bytes_in", std::to_string(moved.bytes_in));
+    fields.emplace_back("bytes_out", std::to_string(moved.bytes_out));
     state_ = SessionState::Closed;
     state_deadline_.reset();
     if (error) net::logger().warn("session closed", fields);

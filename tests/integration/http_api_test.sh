@@ -78,9 +78,16 @@ while ! exited "$PROBE"; do
   sleep 0.1
 done
 got=$(jq -r .bytes_received "$WORK/probe.json")
-log "probe received $got bytes; API's last bytes_out $last"
-check "rtmp-probe received what the API counted as sent (within 256 KiB: in flight, or unread at its end)" \
-  python3 -c "import sys; g,l=$got,$last; sys.exit(0 if l > 100000 and abs(g - l) < 262144 else 1)"
+# The final count is in the session's close line (the last API sample is up to a poll old).
+closed_line() { grep -a "session closed .*session=$PROBE_ID .*bytes_out=" "$SERVE_LOG"; }
+has_closed_line() { closed_line >/dev/null; }
+wait_for 10 has_closed_line
+sent=$(closed_line | sed -n 's/.*bytes_out=\([0-9]*\).*/\1/p' | tail -n 1)
+log "probe received $got bytes; API's last bytes_out $last; the close line's ${sent:-none}"
+check "the API's bytes_out while playing grew and stayed within the session's final count" \
+  python3 -c "import sys; l,s=$last,${sent:-0}; sys.exit(0 if 100000 < l <= s else 1)"
+check "rtmp-probe received what the server sent (within 256 KiB: unread at its end)" \
+  python3 -c "import sys; g,s=$got,${sent:-0}; sys.exit(0 if s > 100000 and abs(g - s) < 262144 else 1)"
 
 # Kick the ffmpeg player: it is told (StreamEOF, NetStream.Play.Stop) and exits.
 FFID=$(session_of_port "$(port_of "$FFPLAYER")")
