@@ -3,9 +3,12 @@
 // chunk size) to readers on another core. Prints one JSON line.
 //
 // Usage: loopback_ref [--size BYTES] [--connections N] [--seconds S] [--writer-cpu C]
-//                     [--reader-cpu C]
+//                     [--reader-cpu C] [--period MS]
 // The writer walks its N sockets round robin with blocking writes (time blocked is not CPU time);
 // one reader thread drains them all through epoll. The figure is bytes / writer CPU seconds.
+// --period MS paces the rounds as a merging server writes: one block to every socket, then idle
+// until the next period (0, the default: back to back, the saturated floor). Paced writes find
+// each socket's queue empty and its reader asleep, which costs the kernel more per write.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,6 +36,7 @@ struct Options {
     double seconds = 3;
     int writer_cpu = 0;
     int reader_cpu = 1;
+    double period_ms = 0;
 };
 
 [[noreturn]] void die(const char* what) {
@@ -65,12 +69,14 @@ Options parse(int argc, char** argv) {
         else if (k == "--seconds") o.seconds = std::atof(v);
         else if (k == "--writer-cpu") o.writer_cpu = std::atoi(v);
         else if (k == "--reader-cpu") o.reader_cpu = std::atoi(v);
+        else if (k == "--period") o.period_ms = std::atof(v);
         else {
             std::fprintf(stderr, "loopback_ref: unknown option %s\n", k.c_str());
             std::exit(2);
         }
     }
-    if (o.size == 0 || o.size > (1u << 24) || o.connections < 1 || o.seconds <= 0) {
+    if (o.size == 0 || o.size > (1u << 24) || o.connections < 1 || o.seconds <= 0 ||
+        o.period_ms < 0 || o.period_ms > 10000) {
         std::fprintf(stderr, "loopback_ref: bad option value\n");
         std::exit(2);
     }
@@ -143,7 +149,19 @@ int main(int argc, char** argv) {
             if (n < 0) die("write");
             bytes += std::uint64_t(n);
         }
-        if (round % 64 == 0) wall = clock_s(CLOCK_MONOTONIC);
+        if (o.period_ms > 0) {
+            // Sleep to the next period boundary (a round that overran starts the next at once).
+            const double next = wall0 + double(round + 1) * o.period_ms / 1000;
+            wall = clock_s(CLOCK_MONOTONIC);
+            if (next > wall) {
+                const double d = next - wall;
+                timespec ts{time_t(d), long((d - double(time_t(d))) * 1e9)};
+                nanosleep(&ts, nullptr);
+            }
+            wall = clock_s(CLOCK_MONOTONIC);
+        } else if (round % 64 == 0) {
+            wall = clock_s(CLOCK_MONOTONIC);
+        }
     }
     const double cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu0;
     wall = clock_s(CLOCK_MONOTONIC) - wall0;
@@ -155,9 +173,9 @@ int main(int argc, char** argv) {
 
     const double gb = double(bytes) / 1e9;
     std::printf(
-        "{\"size\":%zu,\"connections\":%d,\"bytes\":%llu,\"wall_s\":%.3f,\"writer_cpu_s\":%.3f,"
+        "{\"size\":%zu,\"connections\":%d,\"period_ms\":%g,\"bytes\":%llu,\"wall_s\":%.3f,\"writer_cpu_s\":%.3f,"
         "\"gb_per_cpu_s\":%.3f,\"cpu_s_per_gb\":%.3f,\"mbit_s\":%.1f}\n",
-        o.size, o.connections, static_cast<unsigned long long>(bytes), wall, cpu,
+        o.size, o.connections, o.period_ms, static_cast<unsigned long long>(bytes), wall, cpu,
         cpu > 0 ? gb / cpu : 0.0, gb > 0 ? cpu / gb : 0.0, wall > 0 ? gb * 8000 / wall : 0.0);
     return 0;
 }

@@ -10,7 +10,7 @@
 #            rtmp-serve@350 is --write-coalesce 350ms, srs@50 is mw_latency 50; rtmps-serve is
 #            rtmp-serve with its players on rtmps://, a self-signed certificate made here)
 #            SRS_BIN=path/to/srs (adds srs and srs@50 to the default servers)
-#            BENCH_REF_SIZES="4096 16384 65536" BENCH_JOINS=5 BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1
+#            BENCH_REF_SIZES="4096 16384 65536" BENCH_REF_PACED="3750@50 25000@50" BENCH_JOINS=5 BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1
 #            BENCH_MAX_RSS_MB=8192 BENCH_NICE=-10 BENCH_KEEP=1 (keep the server logs of each run under build/bench/runs/)
 
 # On a shared machine the server and the load tool run ahead of other work: the kernel shares the
@@ -37,6 +37,9 @@ SRS_BIN=${SRS_BIN:-}
 # rtmp-serve at SRS's default: each pair compares equal latency.
 BENCH_SERVERS=${BENCH_SERVERS:-rtmp-serve nginx${SRS_BIN:+ srs srs@50 rtmp-serve@350}}
 BENCH_REF_SIZES=${BENCH_REF_SIZES:-4096 16384 65536}
+# Paced references, SIZE@MS to each of 1000 sockets every MS: the write pattern of a server that
+# merges for MS (the 600k and 4m streams give about 3750 and 25000 bytes per 50 ms).
+BENCH_REF_PACED=${BENCH_REF_PACED:-3750@50 25000@50}
 RTMP_SERVE_COALESCE_MS=50  # rtmp-serve's default write_coalesce
 SRS_MW_LATENCY_MS=350      # SRS 7's default play { mw_latency }
 BENCH_JOINS=${BENCH_JOINS:-5}
@@ -325,6 +328,10 @@ for size in $BENCH_REF_SIZES; do
     "$OUT/loopback_ref" --size "$size" --connections "$c" --seconds 3 --writer-cpu "$SERVER_CPU" \
       --reader-cpu "$LOAD_CPU" >>"$REF_JSON" || die "loopback_ref failed"
   done
+done
+for paced in $BENCH_REF_PACED; do
+  "$OUT/loopback_ref" --size "${paced%@*}" --period "${paced#*@}" --connections 1000 --seconds 5 \
+    --writer-cpu "$SERVER_CPU" --reader-cpu "$LOAD_CPU" >>"$REF_JSON" || die "loopback_ref failed"
 done
 for stream in $BENCH_STREAMS; do
   for n in $BENCH_N; do

@@ -156,9 +156,11 @@ def main():
     print("Loopback TCP reference (one core writing, a reader on the other core):")
     print()
     for ref in refs:
-        print("- %d-byte write()s over %d connection%s: %.2f GB per writer CPU second "
+        paced = ref.get("period_ms", 0)
+        print("- %d-byte write()s over %d connection%s%s: %.2f GB per writer CPU second "
               "(%.2f CPU s per GB), %.0f Mbit/s"
               % (ref["size"], ref["connections"], "" if ref["connections"] == 1 else "s",
+                 ", one to each every %g ms" % paced if paced else " back to back",
                  ref["gb_per_cpu_s"], ref["cpu_s_per_gb"], ref["mbit_s"]))
     print()
     targets(runs, refs, merge)
@@ -167,6 +169,7 @@ def main():
 def floor_for(refs, write_kb):
     """The loopback floor (CPU s per GB, many connections) for writes of write_kb: the reference
     whose write size is nearest on a log scale (larger writes cost less per byte)."""
+    refs = [r for r in refs if not r.get("period_ms")]  # the saturated floor
     many = [r for r in refs if r["connections"] > 1] or refs
     if not many:
         return None, None
@@ -175,6 +178,16 @@ def floor_for(refs, write_kb):
     else:
         r = min(many, key=lambda r: abs(math.log(r["size"] / (write_kb * 1024))))
     return r["cpu_s_per_gb"], r["size"]
+
+
+def paced_floor_for(refs, write_kb, merge_ms):
+    """The paced reference (loopback_ref --period) nearest to rtmp-serve's write size at its merge
+    period: what the same writes cost with nothing else done between them."""
+    paced = [r for r in refs if r.get("period_ms") and r["connections"] > 1
+             and (merge_ms is None or abs(r["period_ms"] - float(merge_ms)) < 1e-6)]
+    if not paced or not write_kb:
+        return None
+    return min(paced, key=lambda r: abs(math.log(r["size"] / (write_kb * 1024))))
 
 
 def targets(runs, refs, merge):
@@ -217,6 +230,12 @@ def targets(runs, refs, merge):
                              "floor of %d-byte writes %.2f CPU s per GB): %.2fx: %s"
                              % (s.get("write_kb") or 0, size, floor, a / floor,
                                 "met" if a / floor <= 1.3 else "NOT met"))
+            paced = paced_floor_for(refs, s.get("write_kb"), merge.get("rtmp-serve"))
+            if paced:
+                lines.append("against plain writes of the same pattern (%d bytes to each of %d "
+                             "sockets every %g ms: %.2f CPU s per GB): %.2fx"
+                             % (paced["size"], paced["connections"], paced["period_ms"],
+                                paced["cpu_s_per_gb"], a / paced["cpu_s_per_gb"]))
         fk = s.get("first_key")
         if fk is not None:
             lines.append("first keyframe (median of joins): %.0f ms" % fk)
