@@ -32,8 +32,9 @@ OPT ?= -O2 -g1
 SAN_LD :=
 TEST_OPT ?= $(patsubst -O2,-O1,$(patsubst -O3,-O1,$(OPT)))
 endif
-CXXFLAGS_TEST = -std=c++20 $(WARN) $(TEST_OPT) -Ilib $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS)
-CXXFLAGS_ALL = -std=c++20 $(WARN) $(OPT) -Ilib $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS)
+CXXFLAGS_COMMON = -std=c++20 $(WARN) -Ilib $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS)
+CXXFLAGS_ALL = $(OPT) $(CXXFLAGS_COMMON)
+CXXFLAGS_TEST = $(TEST_OPT) $(CXXFLAGS_COMMON)
 LDLIBS_ALL = $(PKG_LIBS) -lpthread
 
 LIB_SRCS := $(sort $(wildcard lib/*/*.cpp))

@@ -160,10 +160,10 @@ void Session::close(const std::string& reason, bool error) {
     net::LogFields fields = {{"session", std::to_string(id_)}, {"peer", peer_.peer}, {"reason", reason}};
     if (playing_) fields.emplace_back("playing", playing_->key());
     if (publishing_) fields.emplace_back("publishing", publishing_->key());
-    if (queue_.dropped_messages())
-        fields.emplace_back("dropped_messages", std::to_string(queue_.dropped_messages()));
     // What the session moved, as nginx-rtmp's access log says: the counters die with it.
     const SessionTotals moved = totals();
+    if (moved.dropped_slow_player)
+        fields.emplace_back("dropped_messages", std::to_string(moved.dropped_slow_player));
     fields.emplace_back("bytes_in", std::to_string(moved.bytes_in));
     fields.emplace_back("bytes_out", std::to_string(moved.bytes_out));
     state_ = SessionState::Closed;
