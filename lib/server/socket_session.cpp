@@ -4,6 +4,8 @@
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
 
+#include <sys/uio.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -75,16 +77,23 @@ void SocketSession::set_reading(bool on) {
 
 // --- output ----------------------------------------------------------------------------------
 
-void SocketSession::write(util::ByteView bytes) { evbuffer_add(out_, bytes.data(), bytes.size()); }
+void SocketSession::write(util::ByteView bytes) {
+    if (ring_output()) return ring_.append_copy(bytes);
+    evbuffer_add(out_, bytes.data(), bytes.size());
+}
 
 void SocketSession::write_shared(net::SharedBytes& chunks, std::size_t offset) {
+    if (ring_output()) return ring_.append_shared(chunks, offset);
     net::append_shared(out_, chunks, offset);
 }
 
-std::size_t SocketSession::unsent() const { return evbuffer_get_length(out_); }
+std::size_t SocketSession::unsent() const {
+    if (ring_output()) return ring_.size() + (leftover_ ? evbuffer_get_length(out_) : 0);
+    return evbuffer_get_length(out_);
+}
 
 bool SocketSession::all_sent() const {
-    if (evbuffer_get_length(out_) > 0) return false;
+    if (unsent() > 0) return false;
     bufferevent* below = tls_ ? bufferevent_get_underlying(bev_) : nullptr;
     return !below || evbuffer_get_length(bufferevent_get_output(below)) == 0;
 }
@@ -122,6 +131,7 @@ void SocketSession::enter_player_output() {
     evbuffer_unfreeze(out_, 1);
     evbuffer_remove_cb_entry(out_, drained_cb_);
     drained_cb_ = nullptr;
+    leftover_ = evbuffer_get_length(out_) > 0;
     // Level-triggered: libevent does not mix edge- and level-triggered events on one socket,
     // and the bufferevent still reads it.
     writable_ = event_new(server_.base(), bufferevent_getfd(bev_), EV_WRITE | EV_PERSIST,
@@ -148,6 +158,11 @@ void SocketSession::write_now() {
         return;
     }
     const evutil_socket_t fd = bufferevent_getfd(bev_);
+    if (leftover_ && !write_leftover(fd)) return;
+    write_ring(fd);
+}
+
+bool SocketSession::write_leftover(evutil_socket_t fd) {
     while (!finished_ && evbuffer_get_length(out_) > 0) {
         const int n = evbuffer_write(out_, fd);
         if (n > 0) {
@@ -155,8 +170,32 @@ void SocketSession::write_now() {
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            if (!want_writable_) event_add(writable_, nullptr);
-            want_writable_ = true;  // on_writable() continues when the peer takes bytes
+            wait_writable();
+            return false;
+        }
+        session_->on_transport_error(std::string("write failed: ") + (n < 0 ? std::strerror(errno) : "closed"),
+                                     false);
+        return false;
+    }
+    leftover_ = false;
+    return !finished_;
+}
+
+void SocketSession::write_ring(evutil_socket_t fd) {
+    // Enough for a write_coalesce period of a stream (a few dozen messages); a longer queue (a
+    // joiner's GOP burst) takes more writev calls, each as large as the kernel accepts.
+    constexpr int kIovecs = 128;
+    iovec iov[kIovecs];
+    while (!finished_ && !ring_.empty()) {
+        const int k = ring_.gather(iov, kIovecs);
+        const ssize_t n = ::writev(fd, iov, k);
+        if (n > 0) {
+            ring_.consume(std::size_t(n));
+            session_->on_sent(std::size_t(n));
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            wait_writable();
             return;
         }
         session_->on_transport_error(std::string("write failed: ") + (n < 0 ? std::strerror(errno) : "closed"),
@@ -165,6 +204,11 @@ void SocketSession::write_now() {
     }
     if (want_writable_ && writable_) event_del(writable_);
     want_writable_ = false;
+}
+
+void SocketSession::wait_writable() {
+    if (!want_writable_) event_add(writable_, nullptr);
+    want_writable_ = true;  // on_writable() continues when the peer takes bytes
 }
 
 void SocketSession::on_writable(evutil_socket_t, short, void* self) {
@@ -223,6 +267,7 @@ void SocketSession::finished() {
     flush_requested_ = false;
     if (writable_) event_del(writable_);
     if (timer_) evtimer_del(timer_);
+    ring_.clear();  // the shared chunks it references are freed now, not when the socket is
     bufferevent_disable(bev_, EV_READ | EV_WRITE);
     server_.schedule_close(this);
 }

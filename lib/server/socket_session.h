@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "net/send_queue.h"
 #include "server/session_link.h"
 
 namespace server {
@@ -56,6 +57,12 @@ private:
     void pass_input();
     // Writes what is queued now (plain TCP players; TLS players through the bufferevent).
     void write_now();
+    // Plain players: the bufferevent's leftover output first, then the player's ring.
+    bool write_leftover(evutil_socket_t fd);
+    void write_ring(evutil_socket_t fd);
+    void wait_writable();
+    // Output goes to the ring (a plain TCP player), not to the bufferevent.
+    bool ring_output() const { return player_output_ && !tls_; }
 
     Server& server_;
     bufferevent* bev_;
@@ -65,6 +72,10 @@ private:
     event* writable_ = nullptr;  // added while the socket buffer is full
     evbuffer_cb_entry* drained_cb_ = nullptr;
     evbuffer_cb_entry* socket_drained_cb_ = nullptr;  // TLS: the socket bufferevent under OpenSSL
+    // A plain player's output (serialize-once: shared chunks by reference, no libevent chain
+    // per message); what was in the bufferevent's output before is written first.
+    net::SendQueue ring_;
+    bool leftover_ = false;  // out_ still holds bytes from before player output began
     bool player_output_ = false;
     bool flush_requested_ = false;
     bool want_writable_ = false;
