@@ -134,8 +134,8 @@ void SocketSession::enter_player_output() {
     leftover_ = evbuffer_get_length(out_) > 0;
     // Level-triggered: libevent does not mix edge- and level-triggered events on one socket,
     // and the bufferevent still reads it.
-    writable_ = event_new(server_.base(), bufferevent_getfd(bev_), EV_WRITE | EV_PERSIST,
-                          &SocketSession::on_writable, this);
+    fd_ = bufferevent_getfd(bev_);
+    writable_ = event_new(server_.base(), fd_, EV_WRITE | EV_PERSIST, &SocketSession::on_writable, this);
 }
 
 void SocketSession::flush(bool now) {
@@ -157,9 +157,8 @@ void SocketSession::write_now() {
         bufferevent_enable(bev_, EV_WRITE);  // encrypts now; on_write disables it when drained
         return;
     }
-    const evutil_socket_t fd = bufferevent_getfd(bev_);
-    if (leftover_ && !write_leftover(fd)) return;
-    write_ring(fd);
+    if (leftover_ && !write_leftover(fd_)) return;
+    write_ring(fd_);
 }
 
 bool SocketSession::write_leftover(evutil_socket_t fd) {

@@ -76,6 +76,7 @@ private:
     // per message); what was in the bufferevent's output before is written first.
     net::SendQueue ring_;
     bool leftover_ = false;  // out_ still holds bytes from before player output began
+    evutil_socket_t fd_ = -1;  // the socket, looked up once (a flush writes every player)
     bool player_output_ = false;
     bool flush_requested_ = false;
     bool want_writable_ = false;
