@@ -60,11 +60,11 @@ Session::Session(SessionHost& host, SessionIo& io, std::shared_ptr<const Config>
       id_(id),
       peer_(std::move(peer)),
       since_ms_(host.now_ms()),
+      queue_(make_queue(*config_)),
       handshake_(std::move(random), 0),
       decoder_(chunk_limits(*config_)),
       command_rate_(double(config_->max_command_rate), double(config_->max_command_rate)),
-      control_rate_(double(config_->max_control_rate), double(config_->max_control_rate)),
-      queue_(make_queue(*config_)) {
+      control_rate_(double(config_->max_control_rate), double(config_->max_control_rate)) {
     last_input_ms_ = last_progress_ms_ = since_ms_;
     enter(SessionState::Handshake);
     net::logger().debug("connection accepted", {{"session", std::to_string(id_)}, {"peer", peer_.peer}});

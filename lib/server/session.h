@@ -210,15 +210,32 @@ private:
     SessionPeer peer_;
     long long since_ms_;
 
+    // What the fan-out touches for every player on every published message, side by side: a
+    // session is 2 KB (codecs, names, hook state), and scattered fields cost a cache line each.
     SessionState state_ = SessionState::Handshake;
-    SessionState before_hook_ = SessionState::Handshake;  // where AwaitingHook returns
     std::optional<long long> state_deadline_;
     std::optional<long long> armed_deadline_;  // what the glue was last asked for
+    long long last_progress_ms_ = 0;           // the peer last took bytes (or output began)
+    SessionTotals totals_;            // bytes and messages in; the rest is derived in totals()
+    std::uint64_t queued_total_ = 0;  // bytes ever appended to the output
+    OutputLedger ledger_;             // which unsent bytes are private (max_memory)
+    ControlOutput control_out_;
+    Stream* playing_ = nullptr;
+    std::uint32_t play_stream_id_ = 0;
+    bool player_output_ = false;
+    PlayerQueue queue_;
+    bool receive_audio_ = true;
+    bool receive_video_ = true;
+    bool suppress_sound_ = false;
+    bool video_started_ = false;     // rtmp_send_video_first: a keyframe went out
+    // A joiner's audio starts at its first picture's presentation time (see start_replay).
+    std::optional<std::uint32_t> audio_starts_at_;
+
+    SessionState before_hook_ = SessionState::Handshake;  // where AwaitingHook returns
     std::string close_reason_;                 // Closing: the reason of the close to come
     bool close_error_ = false;
     bool close_unflushed_ = false;             // overflow: close at once, no flush
     long long last_input_ms_ = 0;
-    long long last_progress_ms_ = 0;           // the peer last took bytes (or output began)
 
     rtmp::ServerHandshake handshake_;
     rtmp::ChunkDecoder decoder_;
@@ -226,10 +243,6 @@ private:
     rtmp::AckCounter ack_;
     util::Bytes scratch_;
 
-    SessionTotals totals_;            // bytes and messages in; the rest is derived in totals()
-    std::uint64_t queued_total_ = 0;  // bytes ever appended to the output
-    OutputLedger ledger_;             // which unsent bytes are private (max_memory)
-    ControlOutput control_out_;
     TokenBucket command_rate_;
     TokenBucket control_rate_;
     std::uint64_t short_media_dropped_ = 0;
@@ -249,20 +262,10 @@ private:
     Stream* publishing_ = nullptr;  // a handle; the registry says who publishes what
     std::uint32_t publish_stream_id_ = 0;
 
-    Stream* playing_ = nullptr;
-    std::uint32_t play_stream_id_ = 0;
-    bool player_output_ = false;
-    PlayerQueue queue_;
-    bool receive_audio_ = true;
-    bool receive_video_ = true;
-    bool suppress_sound_ = false;
     media::AudioSilencer silencer_;  // suppress_sound=true: this player's audio
     bool silence_failed_logged_ = false;
-    bool video_started_ = false;     // rtmp_send_video_first: a keyframe went out
     bool video_first_logged_ = false;
     MediaPtr held_audio_header_;     // rtmp_send_video_first: sent after the first keyframe
-    // A joiner's audio starts at its first picture's presentation time (see start_replay).
-    std::optional<std::uint32_t> audio_starts_at_;
     std::uint64_t drops_logged_ = 0;
     long long drop_logged_ms_ = 0;
 
