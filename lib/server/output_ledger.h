@@ -14,18 +14,20 @@ public:
     void appended(std::size_t bytes, bool shared) {
         if (bytes == 0) return;
         if (!shared) private_ += bytes;
-        if (!runs_.empty() && runs_.back().shared == shared) runs_.back().bytes += bytes;
-        else runs_.push_back({bytes, shared});
+        if (tail_.bytes > 0 && tail_.shared == shared) {
+            tail_.bytes += bytes;
+            return;
+        }
+        if (tail_.bytes > 0) older_.push_back(tail_);
+        tail_ = Run{bytes, shared};
     }
     void sent(std::size_t bytes) {
-        while (bytes > 0 && !runs_.empty()) {
-            Run& r = runs_.front();
-            const std::size_t n = bytes < r.bytes ? bytes : r.bytes;
-            r.bytes -= n;
-            bytes -= n;
-            if (!r.shared) private_ -= n;
-            if (r.bytes == 0) runs_.pop_front();
+        while (bytes > 0 && !older_.empty()) {
+            Run& r = older_.front();
+            bytes -= take(r, bytes);
+            if (r.bytes == 0) older_.pop_front();
         }
+        if (bytes > 0) take(tail_, bytes);
     }
     // Unsent bytes that are not shared references.
     std::size_t private_bytes() const { return private_; }
@@ -35,7 +37,17 @@ private:
         std::size_t bytes;
         bool shared;
     };
-    std::deque<Run> runs_;
+    // Sends up to `bytes` of `r`; returns how many.
+    std::size_t take(Run& r, std::size_t bytes) {
+        const std::size_t n = bytes < r.bytes ? bytes : r.bytes;
+        r.bytes -= n;
+        if (!r.shared) private_ -= n;
+        return n;
+    }
+    // The newest run lives here, not in the deque: a player that keeps up appends shared media to
+    // it message after message, and a deque node elsewhere on the heap cost a cache miss each.
+    Run tail_{0, true};
+    std::deque<Run> older_;  // runs before tail_, oldest first
     std::size_t private_ = 0;
 };
 

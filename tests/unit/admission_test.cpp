@@ -152,4 +152,30 @@ BOOST_AUTO_TEST_CASE(ledger_counts_unsent_private_bytes_only) {
     BOOST_TEST(l.private_bytes() == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(ledger_follows_runs_that_alternate_and_drain_to_empty) {
+    OutputLedger l;
+    std::size_t unsent_private = 0;
+    // A player: media, a reply, media, a reply..., sent in pieces that cut across the runs.
+    for (int i = 0; i < 50; ++i) {
+        l.appended(700, true);
+        l.appended(30 + std::size_t(i), false);
+        unsent_private += 30 + std::size_t(i);
+    }
+    BOOST_TEST(l.private_bytes() == unsent_private);
+    l.sent(700 + 30 + 700);  // the first media, reply and media
+    BOOST_TEST(l.private_bytes() == unsent_private - 30);
+    std::size_t left = 50 * 700 + unsent_private - (700 + 30 + 700);
+    while (left > 0) {
+        const std::size_t n = std::min<std::size_t>(left, 333);
+        l.sent(n);
+        left -= n;
+    }
+    BOOST_TEST(l.private_bytes() == 0u);
+    l.appended(5, false);  // empty again: a new run starts clean
+    BOOST_TEST(l.private_bytes() == 5u);
+    l.appended(100, true);
+    l.sent(5);
+    BOOST_TEST(l.private_bytes() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
