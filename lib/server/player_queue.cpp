@@ -7,24 +7,19 @@ namespace server {
 
 void PlayerQueue::forget_sent(std::size_t unsent) {
     if (unsent == 0) {  // all sent: the common case for a player that keeps up
-        if (!marks_.empty()) marks_.clear();
-        if (!headers_.empty()) headers_.clear();
+        marks_.clear();
+        headers_.clear();
         return;
     }
     const std::uint64_t sent = enqueued_total_ - std::min<std::uint64_t>(unsent, enqueued_total_);
-    // front_ answers "is the oldest still unsent?" without reading the deque's node, which is
-    // elsewhere on the heap: between two flushes nothing was sent, and each message asks.
-    if (!marks_.empty() && front_.end <= sent) {
-        while (!marks_.empty() && marks_.front().end <= sent) marks_.pop_front();
-        if (!marks_.empty()) front_ = marks_.front();
-    }
+    while (!marks_.empty() && marks_.front().end <= sent) marks_.pop_front();
     while (!headers_.empty() && headers_.front().end <= sent) headers_.pop_front();
 }
 
 std::uint32_t PlayerQueue::queued_ms(std::size_t unsent) {
     forget_sent(unsent);
     if (marks_.empty()) return 0;
-    return span(front_.ts, newest_ts_);
+    return span(marks_.front().ts, newest_ts_);
 }
 
 QueueDecision PlayerQueue::drop(const MediaMessage& m) {
@@ -50,7 +45,7 @@ QueueDecision PlayerQueue::admit(const MediaMessage& m, std::size_t unsent) {
     if (m.is_header()) return admit_header(m, unsent);
     if (m.kind == MediaKind::Video && waiting_keyframe_ && !m.keyframe) return drop(m);
     // Media time the queue would hold with this message in it.
-    const std::uint32_t ms = marks_.empty() ? 0 : span(front_.ts, counted_ts(m.timestamp));
+    const std::uint32_t ms = marks_.empty() ? 0 : span(marks_.front().ts, counted_ts(m.timestamp));
     const std::size_t n = marks_.size();
     const bool full = unsent > limits_.max_bytes || ms > limits_.max_ms || n >= limits_.max_messages;
     const bool half = unsent > limits_.max_bytes / 2 || ms > limits_.max_ms / 2 ||
@@ -74,7 +69,6 @@ void PlayerQueue::queued(std::size_t bytes, std::uint32_t ts) {
     enqueued_total_ += bytes;
     newest_ts_ = counted_ts(ts);
     marks_.push_back(Mark{enqueued_total_, newest_ts_});
-    if (marks_.size() == 1) front_ = marks_.back();
 }
 
 void PlayerQueue::queued_header(std::size_t bytes, const MediaMessage& m) {

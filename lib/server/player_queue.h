@@ -73,7 +73,6 @@ private:
         std::uint32_t ts;
     };
     std::deque<Mark> marks_;
-    Mark front_{};  // a copy of marks_.front() while marks_ is not empty
     struct HeaderMark {
         std::uint64_t end;
         std::uint64_t serial;  // MediaMessage::serial
