@@ -87,10 +87,7 @@ void SocketSession::write_shared(net::SharedBytes& chunks, std::size_t offset) {
     net::append_shared(out_, chunks, offset);
 }
 
-std::size_t SocketSession::unsent() const {
-    if (ring_output()) return ring_.size() + (leftover_ ? evbuffer_get_length(out_) : 0);
-    return evbuffer_get_length(out_);
-}
+std::size_t SocketSession::unsent() const { return ring_output() ? ring_.size() : evbuffer_get_length(out_); }
 
 bool SocketSession::all_sent() const {
     if (unsent() > 0) return false;
@@ -131,7 +128,13 @@ void SocketSession::enter_player_output() {
     evbuffer_unfreeze(out_, 1);
     evbuffer_remove_cb_entry(out_, drained_cb_);
     drained_cb_ = nullptr;
-    leftover_ = evbuffer_get_length(out_) > 0;
+    // What the bufferevent has not sent yet (replies: private, bounded by max_control_output)
+    // moves to the front of the ring, so that one queue holds all of this player's output.
+    evbuffer_iovec vec;
+    while (evbuffer_peek(out_, -1, nullptr, &vec, 1) > 0) {
+        ring_.append_copy(util::ByteView(static_cast<const std::uint8_t*>(vec.iov_base), vec.iov_len));
+        evbuffer_drain(out_, vec.iov_len);
+    }
     // Level-triggered: libevent does not mix edge- and level-triggered events on one socket,
     // and the bufferevent still reads it.
     fd_ = bufferevent_getfd(bev_);
@@ -157,27 +160,7 @@ void SocketSession::write_now() {
         bufferevent_enable(bev_, EV_WRITE);  // encrypts now; on_write disables it when drained
         return;
     }
-    if (leftover_ && !write_leftover(fd_)) return;
     write_ring(fd_);
-}
-
-bool SocketSession::write_leftover(evutil_socket_t fd) {
-    while (!finished_ && evbuffer_get_length(out_) > 0) {
-        const int n = evbuffer_write(out_, fd);
-        if (n > 0) {
-            session_->on_sent(std::size_t(n));
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            wait_writable();
-            return false;
-        }
-        session_->on_transport_error(std::string("write failed: ") + (n < 0 ? std::strerror(errno) : "closed"),
-                                     false);
-        return false;
-    }
-    leftover_ = false;
-    return !finished_;
 }
 
 void SocketSession::write_ring(evutil_socket_t fd) {
@@ -194,7 +177,8 @@ void SocketSession::write_ring(evutil_socket_t fd) {
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            wait_writable();
+            if (!want_writable_) event_add(writable_, nullptr);
+            want_writable_ = true;  // on_writable() continues when the peer takes bytes
             return;
         }
         session_->on_transport_error(std::string("write failed: ") + (n < 0 ? std::strerror(errno) : "closed"),
@@ -203,11 +187,6 @@ void SocketSession::write_ring(evutil_socket_t fd) {
     }
     if (want_writable_ && writable_) event_del(writable_);
     want_writable_ = false;
-}
-
-void SocketSession::wait_writable() {
-    if (!want_writable_) event_add(writable_, nullptr);
-    want_writable_ = true;  // on_writable() continues when the peer takes bytes
 }
 
 void SocketSession::on_writable(evutil_socket_t, short, void* self) {

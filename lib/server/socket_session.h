@@ -57,25 +57,22 @@ private:
     void pass_input();
     // Writes what is queued now (plain TCP players; TLS players through the bufferevent).
     void write_now();
-    // Plain players: the bufferevent's leftover output first, then the player's ring.
-    bool write_leftover(evutil_socket_t fd);
+    // Plain players: writev of the ring until it is empty or the socket is full.
     void write_ring(evutil_socket_t fd);
-    void wait_writable();
     // Output goes to the ring (a plain TCP player), not to the bufferevent.
     bool ring_output() const { return player_output_ && !tls_; }
 
     Server& server_;
     bufferevent* bev_;
     bool tls_;
-    evbuffer* out_;  // bev_'s output, looked up once: the fan-out touches it per message
+    evbuffer* out_;  // bev_'s output, looked up once (a TLS player's fan-out appends to it)
     event* timer_ = nullptr;
     event* writable_ = nullptr;  // added while the socket buffer is full
     evbuffer_cb_entry* drained_cb_ = nullptr;
     evbuffer_cb_entry* socket_drained_cb_ = nullptr;  // TLS: the socket bufferevent under OpenSSL
     // A plain player's output (serialize-once: shared chunks by reference, no libevent chain
-    // per message); what was in the bufferevent's output before is written first.
+    // per message), the bufferevent's unsent replies at its front.
     net::SendQueue ring_;
-    bool leftover_ = false;  // out_ still holds bytes from before player output began
     evutil_socket_t fd_ = -1;  // the socket, looked up once (a flush writes every player)
     bool player_output_ = false;
     bool flush_requested_ = false;
