@@ -53,9 +53,7 @@ def figures(r):
     f["write_kb"] = r["bytes_out"] / writes / 1024 if writes > 0 else None
     # How often each player is written, measured: the merge latency a server really runs at
     # (SRS's mw_latency also waits for more than 8 messages, so at 50 ms it writes less often).
-    per_player_s = r["bytes_out"] / window / players
-    f["write_period_ms"] = (1000 * r["bytes_out"] / writes / per_player_s
-                            if writes > 0 and per_player_s > 0 else None)
+    f["write_period_ms"] = 1000 * window * players / writes if writes > 0 else None
     f["peak_rss_mb"] = r["hwm_kb"] / 1024
     f["rss_per_player_kb"] = max(0, r["hwm_kb"] - r["rss_before_kb"]) / players
     ff = p.get("first_frame_ms", {})
