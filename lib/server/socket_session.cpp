@@ -130,11 +130,9 @@ void SocketSession::enter_player_output() {
     drained_cb_ = nullptr;
     // What the bufferevent has not sent yet (replies: private, bounded by max_control_output)
     // moves to the front of the ring, so that one queue holds all of this player's output.
-    evbuffer_iovec vec;
-    while (evbuffer_peek(out_, -1, nullptr, &vec, 1) > 0) {
-        ring_.append_copy(util::ByteView(static_cast<const std::uint8_t*>(vec.iov_base), vec.iov_len));
-        evbuffer_drain(out_, vec.iov_len);
-    }
+    util::Bytes replies(evbuffer_get_length(out_));
+    evbuffer_remove(out_, replies.data(), replies.size());
+    ring_.append_copy(replies);
     // Level-triggered: libevent does not mix edge- and level-triggered events on one socket,
     // and the bufferevent still reads it.
     fd_ = bufferevent_getfd(bev_);
