@@ -11,6 +11,7 @@
 #            rtmp-serve with its players on rtmps://, a self-signed certificate made here)
 #            SRS_BIN=path/to/srs (adds srs and srs@50 to the default servers)
 #            BENCH_REF_SIZES="4096 16384 65536" BENCH_REF_PACED="3750@50 25000@50" BENCH_JOINS=5 BENCH_SERVER_CPU=0 BENCH_LOAD_CPU=1
+#            BENCH_PATTERN_N=1000 (after each run at these N: plain writes of its measured pattern)
 #            BENCH_MAX_RSS_MB=8192 BENCH_NICE=-10 BENCH_KEEP=1 (keep the server logs of each run under build/bench/runs/)
 
 # On a shared machine the server and the load tool run ahead of other work: the kernel shares the
@@ -45,6 +46,9 @@ BENCH_REF_PACED=${BENCH_REF_PACED:-3750@50 25000@50}
 RTMP_SERVE_COALESCE_MS=50  # rtmp-serve's default write_coalesce
 SRS_MW_LATENCY_MS=350      # SRS 7's default play { mw_latency }
 BENCH_JOINS=${BENCH_JOINS:-5}
+# At these player counts each run is followed by loopback_ref writing the run's measured pattern
+# (bytes per write, how often each player was written): the floor of the writes it chose.
+BENCH_PATTERN_N=${BENCH_PATTERN_N:-1000}
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
 MAX_RSS_MB=${BENCH_MAX_RSS_MB:-8192}
@@ -319,6 +323,27 @@ PY
   say "$tag: done ($w1 connections, players fed in ${connect_s} s)"
 }
 
+# pattern_floor: plain write()s of the write pattern the run last appended to $RESULTS measured
+# (its bytes per write call, each of its N sockets written as often as it wrote its players), one
+# line to $REF_JSON tagged with the run: what that pattern costs with nothing done between writes.
+pattern_floor() {
+  local spec
+  spec=$(tail -n 1 "$RESULTS" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+players = (r.get("probe") or {}).get("connected", 0)
+if r.get("write_calls", 0) > 0 and players > 0 and r["bytes_out"] > 0:
+    size = round(r["bytes_out"] / r["write_calls"])
+    period = 1000 * r["window_s"] * players / r["write_calls"]
+    print(r["server"], r["stream"], r["players"], players, max(1, size), "%.1f" % period)')
+  [ -n "$spec" ] || return 0
+  set -- $spec
+  "$OUT/loopback_ref" --size "$5" --period "$6" --connections "$4" --seconds 5 \
+    --writer-cpu "$SERVER_CPU" --reader-cpu "$LOAD_CPU" |
+    python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); d["pattern_of"] = {"server": sys.argv[1], "stream": sys.argv[2], "players": int(sys.argv[3])}; print(json.dumps(d))' \
+      "$1" "$2" "$3" >>"$REF_JSON" || say "loopback_ref failed for the pattern of $1 $2 N=$3"
+}
+
 # ---------------------------------------------------------------- main
 say "$(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); server on CPU $SERVER_CPU, load tool on CPU $LOAD_CPU"
 say "rtmpkit $(git -C "$ROOT" describe --always --dirty 2>/dev/null), rtmp-serve built $(date -u -r "$SERVE" +%FT%TZ), $(nginx -v 2>&1 | cut -d: -f2- | sed 's/^ //')${SRS_BIN:+, SRS $("$SRS_BIN" -v 2>&1 | tail -n 1)}"
@@ -337,7 +362,10 @@ for paced in $BENCH_REF_PACED; do
 done
 for stream in $BENCH_STREAMS; do
   for n in $BENCH_N; do
-    for kind in $BENCH_SERVERS; do run_one "$kind" "$stream" "$n"; done
+    for kind in $BENCH_SERVERS; do
+      run_one "$kind" "$stream" "$n"
+      for m in $BENCH_PATTERN_N; do [ "$m" = "$n" ] && pattern_floor; done
+    done
   done
 done
 python3 "$ROOT/tests/bench/table.py" "$RESULTS" "$REF_JSON" | tee "$OUT/table-$STAMP.md"

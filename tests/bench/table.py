@@ -85,6 +85,8 @@ ROWS = [  # label, key, format, ratio?
     ("**server CPU s per GB delivered**", "cpu_s_per_gb", "%.2f", True),
     ("bytes per write call, KB", "write_kb", "%.1f", True),
     ("player written every ms (measured)", "write_period_ms", "%.0f", True),
+    ("plain write()s of that pattern, CPU s per GB", "pattern_floor", "%.2f", True),
+    ("CPU per GB / plain writes of its pattern", "over_pattern_floor", "%.2f", False),
     ("peak RSS MB", "peak_rss_mb", "%.1f", True),
     ("RSS per player KB", "rss_per_player_kb", "%.1f", True),
     ("first media p50 ms (load tool)", ("first_media", 0), "%.0f", True),
@@ -115,7 +117,16 @@ def get(f, key):
 def main():
     results = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     refs = [json.loads(line) for line in open(sys.argv[2]) if line.strip()]
+    # loopback_ref of the write pattern a run measured (run.sh's pattern_floor), by run.
+    patterns = {(r["pattern_of"]["stream"], r["pattern_of"]["players"], r["pattern_of"]["server"]): r
+                for r in refs if r.get("pattern_of")}
+    refs = [r for r in refs if not r.get("pattern_of")]
     runs = {(r["stream"], r["players"], r["server"]): (r, figures(r)) for r in results}
+    for key, (_, f) in runs.items():
+        ref = patterns.get(key)
+        if ref and f.get("cpu_s_per_gb") and ref.get("cpu_s_per_gb"):
+            f["pattern_floor"] = ref["cpu_s_per_gb"]
+            f["over_pattern_floor"] = f["cpu_s_per_gb"] / ref["cpu_s_per_gb"]
     order, servers = [], []
     for r in results:
         if (r["stream"], r["players"]) not in order:
@@ -166,6 +177,11 @@ def main():
               % (ref["size"], ref["connections"], "" if ref["connections"] == 1 else "s",
                  ", one to each every %g ms" % paced if paced else " back to back",
                  ref["gb_per_cpu_s"], ref["cpu_s_per_gb"], ref["mbit_s"]))
+    for (stream, n, server), ref in sorted(patterns.items()):
+        print("- the pattern %s measured on %s at N=%d: %d-byte write()s to each of %d sockets "
+              "every %g ms: %.2f CPU s per GB"
+              % (label(server, merge.get(server)), stream, n, ref["size"], ref["connections"],
+                 ref["period_ms"], ref["cpu_s_per_gb"]))
     print()
     targets(runs, refs, merge)
 
@@ -218,6 +234,11 @@ def targets(runs, refs, merge):
             lines.append("CPU per byte below SRS's, both at their defaults (%s and %s ms): "
                          "%.2f of it: %s" % (merge.get("rtmp-serve"), merge.get("srs"), a / b,
                                              "met" if a / b < 1 else "NOT met"))
+            x, y = s.get("pattern_floor"), here["srs"].get("pattern_floor")
+            if x and y:
+                lines.append("plain write()s of the two default patterns cost %.2f and %.2f CPU s "
+                             "per GB (%.2fx): the ratio with no work at all between the writes"
+                             % (x, y, x / y))
         # Equal merge latency: every SRS run against the rtmp-serve run of the same latency.
         for srs in sorted(k for k in here if k.split("@")[0] == "srs"):
             twin = next((k for k in here if k.split("@")[0] == "rtmp-serve"
@@ -250,6 +271,11 @@ def targets(runs, refs, merge):
                              "floor of %d-byte writes %.2f CPU s per GB): %.2fx: %s"
                              % (s.get("write_kb") or 0, size, floor, a / floor,
                                 "met" if a / floor <= 1.3 else "NOT met"))
+            if s.get("over_pattern_floor"):
+                lines.append("at most 1.3x plain write()s of its own measured pattern (%.2f CPU s "
+                             "per GB): %.2fx: %s" % (s["pattern_floor"], s["over_pattern_floor"],
+                                                    "met" if s["over_pattern_floor"] <= 1.3
+                                                    else "NOT met"))
             paced = paced_floor_for(refs, s.get("write_kb"), merge.get("rtmp-serve"))
             if paced:
                 lines.append("against plain writes of the same pattern (%d bytes to each of %d "
