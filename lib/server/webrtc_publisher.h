@@ -62,7 +62,12 @@ class WebrtcPublisher : public SessionLink, public webrtc::WhipEvents {
     void write_shared(net::SharedBytes& chunks, std::size_t offset) override;
     std::size_t unsent() const override { return to_client_.size(); }
     bool all_sent() const override { return to_client_.empty(); }
-    std::size_t unread() const override { return from_client_.size(); }
+    // The RTMP bytes made and not yet taken, and the media the WebRTC side still holds (jitter
+    // buffers, the frame being reassembled, media waiting for the timeline): counted for
+    // max_memory like a socket's unread input.
+    std::size_t unread() const override {
+        return from_client_.size() + (whip_ ? whip_->buffered_bytes() : 0);
+    }
     void enter_player_output() override {}
     void flush(bool now) override;
     void set_reading(bool on) override;

@@ -55,6 +55,17 @@ class H264Depacketizer {
     // True until an intact keyframe has been delivered after the start or a loss: the
     // caller should send a PLI (and, rate-limited, again while it stays true).
     bool needs_keyframe() const { return needs_keyframe_; }
+    // Bytes of the access unit being gathered (its NAL units and an open FU-A).
+    std::size_t buffered_bytes() const { return au_bytes_ + fu_.size(); }
+    // A new source (another SSRC): the access unit in progress is given up, and the next one
+    // delivered is a keyframe.
+    void restart() {
+        if (in_au_) ++dropped_;
+        break_au(H264Status::lost);
+        in_au_ = false;
+        broken_ = false;
+        au_ = AccessUnit{};
+    }
 
     std::uint64_t dropped_access_units() const { return dropped_; }
 

@@ -52,6 +52,7 @@ class ReorderBuffer {
     std::optional<long long> next_skip_ms() const;
 
     std::size_t held_packets() const { return held_.size() + flushed_.size(); }
+    std::size_t held_bytes() const { return held_bytes_; }
     std::uint64_t skipped() const { return skipped_; }  // seqs given up
 
   private:

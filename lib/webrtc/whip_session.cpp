@@ -205,15 +205,46 @@ void WhipSession::on_rtp(util::Bytes packet, long long now_ms) {
         src.ssrc = p.ssrc;
         src.stats = std::make_unique<ReceiveStats>(p.ssrc, src.timeline.clock_rate());
     } else if (*src.ssrc != p.ssrc) {
-        // A new SSRC for the same media (a restarted encoder): follow it.
-        src.ssrc = p.ssrc;
-        src.stats = std::make_unique<ReceiveStats>(p.ssrc, src.timeline.clock_rate());
+        restart_source(kind, p.ssrc, p.timestamp, now_ms);
     }
     src.stats->on_packet(p.sequence, p.timestamp, now_ms);
     meter(p.payload.size(), now_ms);
     stats_.media_bytes += p.payload.size();
     src.reorder.push(p.sequence, std::move(packet), now_ms);
     drain(kind, now_ms);
+}
+
+// A new SSRC for the same media (a restarted encoder, a replaced track) numbers its packets and
+// stamps its media afresh (RFC 3550 §8.2: it is a new source). Its sequence numbers would look
+// like a jump or a replay to the old jitter buffer, and its timestamps, unwrapped on the old
+// timeline, would move the media time by anything up to 2^31 ticks. So the source starts over:
+// what the old SSRC still held is given up, and the new timestamps are shifted to go on where
+// the old ones stopped plus the time since the old source's last packet arrived, so that media
+// time (and the audio encoder's sample count) runs on. Video waits for a keyframe and asks for one.
+void WhipSession::restart_source(Kind kind, std::uint32_t ssrc, std::uint32_t first_timestamp,
+                                 long long now_ms) {
+    if (!timeline_fixed_) fix_timeline(now_ms);  // what is held belongs to the old timeline
+    Source& src = kind == Kind::Video ? video_ : audio_;
+    const std::uint32_t rate = src.timeline.clock_rate();
+    ++stats_.ssrc_changes;
+    src.ssrc = ssrc;
+    src.stats = std::make_unique<ReceiveStats>(ssrc, rate);
+    src.sync = SenderReportSync(rate);
+    src.reorder = ReorderBuffer(kind == Kind::Video ? video_reorder() : audio_reorder());
+    src.timeline = RtpTimeline(rate);
+    const std::int64_t first = src.timeline.unwrap(first_timestamp);
+    if (src.last_ext) {
+        const long long since_ms = std::max(0LL, now_ms - src.last_arrival_ms);
+        src.ext_shift = *src.last_ext + std::int64_t(since_ms) * rate / 1000 - first;
+    } else {  // nothing of the old one went out: placed as a source that starts now
+        src.ext_shift = 0;
+        src.first_ext.reset();
+        src.offset_ms.reset();
+    }
+    if (kind == Kind::Video) {
+        depacketizer_.restart();
+        send_pli(now_ms);
+    }
 }
 
 void WhipSession::drain(Kind kind, long long now_ms) {
@@ -225,7 +256,9 @@ void WhipSession::drain(Kind kind, long long now_ms) {
         if (!parsed.ok()) continue;
         const RtpPacket& p = *parsed;
         if (r.after_loss) ++stats_.lost_packets;
-        const std::int64_t ext = src.timeline.unwrap(p.timestamp);
+        const std::int64_t ext = src.timeline.unwrap(p.timestamp) + src.ext_shift;
+        if (!src.last_ext || ext > *src.last_ext) src.last_ext = ext;
+        src.last_arrival_ms = now_ms;
         if (!src.first_ext) {
             src.first_ext = ext;
             src.first_arrival_ms = now_ms;
@@ -251,7 +284,7 @@ void WhipSession::deliver_video(const AccessUnit& au, long long now_ms) {
     std::vector<VideoTag> tags;
     tags_.push(au, tags);
     for (auto& t : tags) {
-        const std::int64_t ext = video_.timeline.unwrap(t.rtp_timestamp);
+        const std::int64_t ext = video_.timeline.unwrap(t.rtp_timestamp) + video_.ext_shift;
         deliver(Held{Kind::Video, std::move(t), {}, ext}, now_ms);
     }
 }

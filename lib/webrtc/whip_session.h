@@ -54,6 +54,7 @@ struct WhipStats {
     std::uint64_t video_packets = 0, audio_packets = 0, rtx_packets = 0;
     std::uint64_t nacks_sent = 0, plis_sent = 0, lost_packets = 0, dropped_frames = 0;
     std::uint64_t frames_out = 0;
+    std::uint64_t ssrc_changes = 0;  // a source restarted with a new SSRC
     int kbps = 0, max_kbps = 0;  // media bitrate over the last second, and its peak
 };
 
@@ -82,6 +83,12 @@ class WhipSession {
     const Negotiated& negotiated() const { return negotiated_; }
     const StunCredentials& credentials() const { return credentials_; }
     const WhipStats& stats() const { return stats_; }
+    // Media bytes held: the jitter buffers, the access unit being reassembled, and what waits
+    // for the timeline to be fixed.
+    std::size_t buffered_bytes() const {
+        return held_bytes_ + video_.reorder.held_bytes() + audio_.reorder.held_bytes() +
+               depacketizer_.buffered_bytes();
+    }
     const std::optional<TransportAddress>& peer() const { return selected_; }
 
   private:
@@ -97,6 +104,11 @@ class WhipSession {
         std::optional<std::int64_t> first_ext;  // first extended timestamp
         long long first_arrival_ms = 0;
         std::optional<double> offset_ms;  // ms = offset_ms + ext * 1000 / rate, once fixed
+        // Added to the unwrapped timestamps of a source that restarted with a new SSRC, so that
+        // they go on from the old ones (restart_source); 0 for the first SSRC.
+        std::int64_t ext_shift = 0;
+        std::optional<std::int64_t> last_ext;  // the newest extended timestamp released
+        long long last_arrival_ms = 0;         // when that was
     };
     // Media held until the timeline is fixed (sender reports seen, or sync_wait_ms).
     struct Held {
@@ -112,6 +124,8 @@ class WhipSession {
     void on_srtp(util::ByteView datagram, bool rtcp, long long now_ms);
     void on_rtp(util::Bytes packet, long long now_ms);
     void on_rtcp(util::ByteView packet, long long now_ms);
+    void restart_source(Kind kind, std::uint32_t ssrc, std::uint32_t first_timestamp,
+                        long long now_ms);
     void drain(Kind kind, long long now_ms);
     void deliver_video(const AccessUnit& au, long long now_ms);
     void deliver(Held held, long long now_ms);

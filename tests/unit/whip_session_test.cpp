@@ -942,6 +942,71 @@ BOOST_AUTO_TEST_CASE(consent_checks_keep_a_quiet_session_alive) {
     BOOST_TEST(!h.ended->second);
 }
 
+BOOST_AUTO_TEST_CASE(media_held_behind_a_hole_or_for_the_timeline_counts_as_buffered) {
+    Harness h;
+    h.connect();
+    BOOST_TEST(h.session->buffered_bytes() == 0u);
+    Script sc(h);
+    const long long t0 = h.now + 100;
+    sc.add_video(0, 5, t0, 0);
+    const std::uint16_t lost = middle_fragment(sc, 2);
+    sc.play(h, [&](const Bytes& p) { return seq_of(p) == lost; });
+    // The packets after the hole wait in the jitter buffer (150 ms), the frames before it for
+    // the timeline (no audio yet): all of it is the session's memory, for max_memory.
+    std::size_t sent_after_hole = 0;
+    for (const auto& [seq, packet] : sc.video_packets)
+        if (seq_newer(seq, lost)) sent_after_hole += packet.size();
+    BOOST_TEST(sent_after_hole > 0u);
+    BOOST_TEST(h.session->buffered_bytes() >= sent_after_hole);
+    h.advance(3000);  // the hole is given up, the timeline fixed by sync_wait_ms
+    BOOST_TEST(!frames(h).empty());
+    BOOST_TEST(h.session->buffered_bytes() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_ssrc_restarts_its_source_where_it_arrives) {
+    Harness h;
+    h.connect();
+    Script sc(h);
+    const long long t0 = h.now + 100;
+    sc.add_video(0, 60, t0, 0);  // 2 s of video
+    sc.add_audio(50, t0, 0);     // 1 s of audio
+    // Then the microphone restarts: another SSRC, its sequence numbers and timestamps unrelated
+    // (a jump the old timeline would have read as about 12 hours).
+    constexpr std::uint32_t kNewAudioSsrc = kAudioSsrc + 1;
+    for (std::size_t j = 0; j < 50; ++j)
+        sc.events.push_back({t0 + 1000 + 20 * (long long)j, 1,
+                             rtp(j == 0, sc.audio_pt, std::uint16_t(7 + j),
+                                 sc.audio_ts0 + 0x7FFF0000u + 960 * std::uint32_t(j),
+                                 kNewAudioSsrc, audio_payload(j))});
+    // And the camera: a new SSRC at 2 s, starting again from the fixture's first keyframe.
+    constexpr std::uint32_t kNewVideoSsrc = kVideoSsrc + 1;
+    sc.video.ssrc = kNewVideoSsrc;
+    sc.video.seq = std::uint16_t(sc.video.seq + 20000);
+    sc.video.ts0 = 0x12345678;
+    sc.add_video(0, 30, t0 + 2000, 0);
+    sc.play(h);
+    h.advance(1000);
+
+    BOOST_TEST(h.session->stats().ssrc_changes == 2u);
+    BOOST_REQUIRE_EQUAL(h.audios.size(), 100u);
+    for (std::size_t j = 0; j < 100; ++j)
+        BOOST_TEST(std::abs(h.audios[j].ms - 20 * (long long)j) <= 1,
+                   "audio " << j << " at " << h.audios[j].ms);
+    const auto f = frames(h);
+    BOOST_REQUIRE_EQUAL(f.size(), 90u);
+    for (std::size_t i = 0; i < 90; ++i) {
+        const long long expected = i < 60 ? Script::video_capture_ms(i)
+                                          : 2000 + Script::video_capture_ms(i - 60);
+        BOOST_TEST(std::abs(f[i].ms - expected) <= 1, "frame " << i << " at " << f[i].ms);
+    }
+    BOOST_TEST(f[60].tag.keyframe);
+    // The new camera is asked for a keyframe by its own SSRC.
+    const auto plis = only(h.feedback(), is_pli);
+    BOOST_TEST(std::any_of(plis.begin(), plis.end(), [](const Feedback& p) {
+        return media_ssrc(p.packet) == kNewVideoSsrc;
+    }));
+}
+
 BOOST_AUTO_TEST_CASE(rtcp_bye_of_the_video_ssrc_ends_the_session) {
     Harness h;
     h.connect();
