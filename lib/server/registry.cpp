@@ -26,6 +26,7 @@ Stream& Registry::get_or_make(const StreamKey& key, long long now_ms) {
                                                         settings_.gop))
                  .first;
         it->second->sample_bitrate(now_ms);  // the history's starting point
+        if (deliver_later) it->second->set_deliver_later(deliver_later);
     }
     return *it->second;
 }

@@ -56,6 +56,9 @@ public:
     std::function<void(Stream&)> on_release;
     // A player joined.
     std::function<void(Stream&)> on_join;
+    // Given to every stream made from now on (Stream::set_deliver_later): the glue's batching
+    // of the fan-out. Unset, streams deliver each message at once.
+    std::function<void(Stream&)> deliver_later;
 
 private:
     Stream& get_or_make(const StreamKey& key, long long now_ms);

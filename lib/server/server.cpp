@@ -41,6 +41,12 @@ Server::Server(event_base* base, Config config)
       config_(std::make_shared<const Config>(std::move(config))),
       registry_(stream_settings(*config_)) {
     registry_.on_publish = [this](Stream& stream) { cancel_unpublish_timer(stream); };
+    // The fan-out of a merge period runs at its end, player by player (Stream::deliver_pending).
+    // By key: a stream released meanwhile is simply not found.
+    registry_.deliver_later = [this](Stream& stream) {
+        to_deliver_.push_back(stream.id());
+        arm_flush();
+    };
     registry_.on_join = [this](Stream& stream) {
         if (webrtc_) webrtc_->player_joined(stream);
     };
@@ -526,6 +532,10 @@ void Server::schedule_close(SessionLink* session) {
 
 void Server::schedule_flush(SessionLink* session) {
     to_flush_.push_back(session);
+    arm_flush();
+}
+
+void Server::arm_flush() {
     if (flush_pending_) return;
     flush_pending_ = true;
     const long long delay = merge_.next_ms();
@@ -543,6 +553,12 @@ void Server::forget_flush(SessionLink* session) {
 
 void Server::on_flush(evutil_socket_t, short, void* self) {
     auto* s = static_cast<Server*>(self);
+    // First the streams' batches: the players they reach join this flush (flush_pending_ is
+    // still set, so they do not arm another).
+    std::vector<StreamKey> streams;
+    streams.swap(s->to_deliver_);
+    for (const StreamKey& key : streams)
+        if (Stream* stream = s->registry_.find(key)) stream->deliver_pending();
     s->flush_pending_ = false;
     std::vector<SessionLink*> batch;
     batch.swap(s->to_flush_);

@@ -170,6 +170,8 @@ private:
     static void on_reap(evutil_socket_t, short, void* self);
     static void on_flush(evutil_socket_t, short, void* self);
     std::vector<SessionLink*> to_flush_;
+    std::vector<StreamKey> to_deliver_;  // streams with a batch for their players
+    void arm_flush();
     MergeDelay merge_;
     long long merge_logged_ms_ = 0;
     double merge_logged_value_ = 0;

@@ -22,6 +22,7 @@ std::size_t min_media_size(std::uint8_t type, util::ByteView payload) {
 
 void Stream::start_publishing() {
     publishing_ = true;
+    deliver_pending();  // the old publisher's last messages, before anything of the new one
     timestamps_.new_source();
     // The new publisher brings its own headers; the old GOP would not decode with them.
     metadata_.reset();
@@ -40,6 +41,7 @@ void Stream::start_publishing() {
 }
 
 void Stream::stop_publishing() {
+    deliver_pending();
     publishing_ = false;
     published_since_ms_ = 0;
 }
@@ -56,6 +58,7 @@ GopStats Stream::gop_stats() const {
 
 void Stream::notify_unpublished() {
     if (publishing_ || players_told_stop_) return;
+    deliver_pending();
     players_told_stop_ = true;
     std::vector<Player*> snapshot = players_;
     for (Player* p : snapshot) p->on_publish_stop(*this);
@@ -67,6 +70,9 @@ void Stream::add_player(Player* p) {
 
 void Stream::remove_player(Player* p) {
     players_.erase(std::remove(players_.begin(), players_.end(), p), players_.end());
+    replayed_in_batch_.erase(std::remove_if(replayed_in_batch_.begin(), replayed_in_batch_.end(),
+                                            [p](const Replayed& r) { return r.player == p; }),
+                             replayed_in_batch_.end());
 }
 
 bool Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes payload) {
@@ -99,7 +105,12 @@ bool Stream::publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes pay
     if (repeats_header(*m)) return true;
     learn(*m);
     cache(m);
-    for (Player* p : players_) p->send_media(m);
+    if (deliver_later_) {
+        pending_.push_back(m);
+        if (pending_.size() == 1) deliver_later_(*this);
+    } else {
+        for (Player* p : players_) p->send_media(m);
+    }
     if (recorder_) recorder_->send_media(m);  // last: it may detach itself
     return true;
 }
@@ -188,11 +199,42 @@ void Stream::cache(const MediaPtr& m) {
     }
 }
 
-void Stream::replay_to(Player& p) const {
-    if (metadata_) p.send_media(metadata_);
-    if (video_header_) p.send_media(video_header_);
-    if (audio_header_) p.send_media(audio_header_);
-    for (const MediaPtr& m : gop_) p.send_media(m);
+void Stream::replay_to(Player& p) {
+    std::uint64_t newest = 0;
+    auto send = [&](const MediaPtr& m) {
+        newest = std::max(newest, m->serial);
+        p.send_media(m);
+    };
+    if (metadata_) send(metadata_);
+    if (video_header_) send(video_header_);
+    if (audio_header_) send(audio_header_);
+    for (const MediaPtr& m : gop_) send(m);
+    // The batch's older messages were sent now (the GOP cache and headers hold them) or come
+    // before where this player starts: only what is newer than its replay is still for it.
+    if (!pending_.empty()) {
+        auto it = std::find_if(replayed_in_batch_.begin(), replayed_in_batch_.end(),
+                               [&](const Replayed& r) { return r.player == &p; });
+        if (it == replayed_in_batch_.end()) replayed_in_batch_.push_back({&p, newest});
+        else it->through_serial = newest;
+    }
+}
+
+void Stream::deliver_pending() {
+    if (pending_.empty()) return;
+    std::vector<MediaPtr> batch;
+    batch.swap(pending_);
+    std::vector<Replayed> replayed;
+    replayed.swap(replayed_in_batch_);
+    // Player by player: a player may leave (or close) while it takes the batch.
+    const std::vector<Player*> snapshot = players_;
+    for (Player* p : snapshot) {
+        if (std::find(players_.begin(), players_.end(), p) == players_.end()) continue;
+        std::uint64_t skip_through = 0;
+        for (const Replayed& r : replayed)
+            if (r.player == p) skip_through = r.through_serial;
+        for (const MediaPtr& m : batch)
+            if (m->serial > skip_through) p->send_media(m);
+    }
 }
 
 std::optional<std::uint32_t> Stream::first_picture_time() const {

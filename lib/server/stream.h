@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,8 +101,18 @@ public:
     bool publish(std::uint8_t type, std::uint32_t timestamp, util::Bytes payload);
     std::uint64_t refused_messages() const { return refused_; }
 
-    // Sends what a player joining now needs, in order: metadata, sequence headers, GOP.
-    void replay_to(Player& p) const;
+    // Deferred fan-out: with a scheduler set, published messages wait in a batch, and the glue
+    // calls deliver_pending() once per merge period (before it writes the players). Each player
+    // then takes the whole batch in one go, so its state is loaded once per period instead of
+    // once per message (1000 players x 70 messages a second touched it 70 000 times). The
+    // scheduler is called when a batch begins. Without one, every message goes out at once.
+    void set_deliver_later(std::function<void(Stream&)> schedule) { deliver_later_ = std::move(schedule); }
+    void deliver_pending();
+    std::size_t pending_messages() const { return pending_.size(); }
+
+    // Sends what a player joining now needs, in order: metadata, sequence headers, GOP. A player
+    // that joins while a batch waits skips the batch's messages up to the newest it was sent.
+    void replay_to(Player& p);
     // When the GOP cache's keyframe is shown (its timestamp plus its composition time), if that
     // is later than its timestamp (B-frames).
     std::optional<std::uint32_t> first_picture_time() const;
@@ -137,6 +148,13 @@ private:
     bool players_told_stop_ = false;
     std::vector<Player*> players_;
     Player* recorder_ = nullptr;
+    std::function<void(Stream&)> deliver_later_;
+    std::vector<MediaPtr> pending_;  // published, not yet given to the players
+    struct Replayed {
+        Player* player;
+        std::uint64_t through_serial;  // the newest message its replay sent
+    };
+    std::vector<Replayed> replayed_in_batch_;
     TimestampNormalizer timestamps_;
     MediaPtr metadata_, video_header_, audio_header_;
     std::deque<MediaPtr> gop_;
