@@ -3,12 +3,14 @@
 // chunk size) to readers on another core. Prints one JSON line.
 //
 // Usage: loopback_ref [--size BYTES] [--connections N] [--seconds S] [--writer-cpu C]
-//                     [--reader-cpu C] [--period MS]
+//                     [--reader-cpu C] [--period MS] [--iovecs K]
 // The writer walks its N sockets round robin with blocking writes (time blocked is not CPU time);
 // one reader thread drains them all through epoll. The figure is bytes / writer CPU seconds.
 // --period MS paces the rounds as a merging server writes: one block to every socket, then idle
 // until the next period (0, the default: back to back, the saturated floor). Paced writes find
 // each socket's queue empty and its reader asleep, which costs the kernel more per write.
+// --iovecs K writes each block with one writev of K pieces, each from a buffer of its own, as a
+// server gathers several shared messages into one call (1, the default: one write()).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,6 +18,7 @@
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -37,6 +40,7 @@ struct Options {
     int writer_cpu = 0;
     int reader_cpu = 1;
     double period_ms = 0;
+    int iovecs = 1;
 };
 
 [[noreturn]] void die(const char* what) {
@@ -70,13 +74,15 @@ Options parse(int argc, char** argv) {
         else if (k == "--writer-cpu") o.writer_cpu = std::atoi(v);
         else if (k == "--reader-cpu") o.reader_cpu = std::atoi(v);
         else if (k == "--period") o.period_ms = std::atof(v);
+        else if (k == "--iovecs") o.iovecs = std::atoi(v);
         else {
             std::fprintf(stderr, "loopback_ref: unknown option %s\n", k.c_str());
             std::exit(2);
         }
     }
     if (o.size == 0 || o.size > (1u << 24) || o.connections < 1 || o.seconds <= 0 ||
-        o.period_ms < 0 || o.period_ms > 10000) {
+        o.period_ms < 0 || o.period_ms > 10000 || o.iovecs < 1 || o.iovecs > 1024 ||
+        std::size_t(o.iovecs) > o.size) {
         std::fprintf(stderr, "loopback_ref: bad option value\n");
         std::exit(2);
     }
@@ -140,12 +146,22 @@ int main(int argc, char** argv) {
 
     pin(o.writer_cpu);
     std::vector<char> data(o.size, 'x');
+    // The pieces of a gathered write: separate buffers, sizes adding up to --size.
+    std::vector<std::vector<char>> pieces;
+    std::vector<iovec> iov;
+    for (int k = 0; k < o.iovecs; ++k) {
+        const std::size_t from = o.size * std::size_t(k) / std::size_t(o.iovecs);
+        const std::size_t to = o.size * std::size_t(k + 1) / std::size_t(o.iovecs);
+        pieces.emplace_back(to - from, 'x');
+    }
+    for (auto& p : pieces) iov.push_back(iovec{p.data(), p.size()});
     std::uint64_t bytes = 0;
     const double wall0 = clock_s(CLOCK_MONOTONIC), cpu0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
     double wall = wall0;
     for (std::uint64_t round = 0; wall - wall0 < o.seconds; ++round) {
         for (int fd : writers) {
-            ssize_t n = write(fd, data.data(), data.size());
+            ssize_t n = o.iovecs == 1 ? write(fd, data.data(), data.size())
+                                      : writev(fd, iov.data(), int(iov.size()));
             if (n < 0) die("write");
             bytes += std::uint64_t(n);
         }
@@ -173,9 +189,9 @@ int main(int argc, char** argv) {
 
     const double gb = double(bytes) / 1e9;
     std::printf(
-        "{\"size\":%zu,\"connections\":%d,\"period_ms\":%g,\"bytes\":%llu,\"wall_s\":%.3f,\"writer_cpu_s\":%.3f,"
+        "{\"size\":%zu,\"iovecs\":%d,\"connections\":%d,\"period_ms\":%g,\"bytes\":%llu,\"wall_s\":%.3f,\"writer_cpu_s\":%.3f,"
         "\"gb_per_cpu_s\":%.3f,\"cpu_s_per_gb\":%.3f,\"mbit_s\":%.1f}\n",
-        o.size, o.connections, o.period_ms, static_cast<unsigned long long>(bytes), wall, cpu,
+        o.size, o.iovecs, o.connections, o.period_ms, static_cast<unsigned long long>(bytes), wall, cpu,
         cpu > 0 ? gb / cpu : 0.0, gb > 0 ? cpu / gb : 0.0, wall > 0 ? gb * 8000 / wall : 0.0);
     return 0;
 }
