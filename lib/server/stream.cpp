@@ -70,6 +70,7 @@ void Stream::add_player(Player* p) {
 
 void Stream::remove_player(Player* p) {
     players_.erase(std::remove(players_.begin(), players_.end(), p), players_.end());
+    ++removals_;
     replayed_in_batch_.erase(std::remove_if(replayed_in_batch_.begin(), replayed_in_batch_.end(),
                                             [p](const Replayed& r) { return r.player == p; }),
                              replayed_in_batch_.end());
@@ -225,10 +226,13 @@ void Stream::deliver_pending() {
     batch.swap(pending_);
     std::vector<Replayed> replayed;
     replayed.swap(replayed_in_batch_);
-    // Player by player: a player may leave (or close) while it takes the batch.
+    // Player by player: a player may leave (or close) while it takes the batch. Only after a
+    // removal is the snapshot searched: a search per player would be quadratic in players.
     const std::vector<Player*> snapshot = players_;
+    const std::uint64_t removals = removals_;
     for (Player* p : snapshot) {
-        if (std::find(players_.begin(), players_.end(), p) == players_.end()) continue;
+        if (removals_ != removals && std::find(players_.begin(), players_.end(), p) == players_.end())
+            continue;
         std::uint64_t skip_through = 0;
         for (const Replayed& r : replayed)
             if (r.player == p) skip_through = r.through_serial;

@@ -147,6 +147,7 @@ private:
     bool publishing_ = false;
     bool players_told_stop_ = false;
     std::vector<Player*> players_;
+    std::uint64_t removals_ = 0;  // players removed ever (deliver_pending's snapshot check)
     Player* recorder_ = nullptr;
     std::function<void(Stream&)> deliver_later_;
     std::vector<MediaPtr> pending_;  // published, not yet given to the players
