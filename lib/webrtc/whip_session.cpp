@@ -233,13 +233,11 @@ void WhipSession::restart_source(Kind kind, std::uint32_t ssrc, std::uint32_t fi
     src.reorder = ReorderBuffer(kind == Kind::Video ? video_reorder() : audio_reorder());
     src.timeline = RtpTimeline(rate);
     const std::int64_t first = src.timeline.unwrap(first_timestamp);
+    // Without a packet of the old one released, nothing was placed: the new one is placed as a
+    // source that starts now (first_ext is still unset, ext_shift still 0).
     if (src.last_ext) {
         const long long since_ms = std::max(0LL, now_ms - src.last_arrival_ms);
         src.ext_shift = *src.last_ext + std::int64_t(since_ms) * rate / 1000 - first;
-    } else {  // nothing of the old one went out: placed as a source that starts now
-        src.ext_shift = 0;
-        src.first_ext.reset();
-        src.offset_ms.reset();
     }
     if (kind == Kind::Video) {
         depacketizer_.restart();
