@@ -328,14 +328,16 @@ PY
 # line to $REF_JSON tagged with the run: what that pattern costs with nothing done between writes.
 pattern_floor() {
   local spec
+  # The write size and period as the table derives them (table.py's figures()).
   spec=$(tail -n 1 "$RESULTS" | python3 -c '
 import json, sys
+sys.path.insert(0, sys.argv[1])
+from table import figures
 r = json.loads(sys.stdin.read())
-players = (r.get("probe") or {}).get("connected", 0)
-if r.get("write_calls", 0) > 0 and players > 0 and r["bytes_out"] > 0:
-    size = round(r["bytes_out"] / r["write_calls"])
-    period = 1000 * r["window_s"] * players / r["write_calls"]
-    print(r["server"], r["stream"], r["players"], players, max(1, size), "%.1f" % period)')
+f = figures(r)
+if f.get("write_kb") and f.get("write_period_ms"):
+    print(r["server"], r["stream"], r["players"], r["probe"]["connected"],
+          max(1, round(f["write_kb"] * 1024)), "%.1f" % f["write_period_ms"])' "$ROOT/tests/bench")
   [ -n "$spec" ] || return 0
   set -- $spec
   "$OUT/loopback_ref" --size "$5" --period "$6" --connections "$4" --seconds 5 \
