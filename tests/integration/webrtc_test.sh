@@ -271,6 +271,8 @@ in_parallel players decode vlc late
 # otherwise not say why. The name carries the server's reason, so a CI log shows it.
 ended=$(grep -m1 'WebRTC publisher ended .*stream=live/cam ' "$A_LOG" | sed 's/.*reason=//')
 check "live/cam stayed published while the players ran (ended: ${ended:-no})" test -z "$ended"
+cut=$(grep -m1 -E ' warn (player too slow|session closed)' "$A_LOG" | cut -c1-240)
+check "... and the server cut no player off (${cut:-none})" test -z "$cut"
 
 # An offer as the browser makes it (no codec preference: VP8 first, H.264 further down).
 cdp eval "(async () => { const s = await navigator.mediaDevices.getUserMedia({video: true, audio: true}); const p = new RTCPeerConnection(); for (const t of s.getTracks()) p.addTransceiver(t, {direction: 'sendonly', streams: [s]}); const o = await p.createOffer(); p.close(); s.getTracks().forEach(t => t.stop()); return o.sdp; })()" &&
