@@ -154,7 +154,7 @@ void ReceiveStats::restart(std::uint16_t seq) {
     have_transit_ = false;
 }
 
-void ReceiveStats::on_packet(std::uint16_t seq, std::uint32_t rtp_timestamp, long long now_ms) {
+bool ReceiveStats::count(std::uint16_t seq) {
     if (!started_) {
         restart(seq);
         started_ = true;
@@ -167,12 +167,17 @@ void ReceiveStats::on_packet(std::uint16_t seq, std::uint32_t rtp_timestamp, lon
             // A big jump: the source restarted if the next packet follows this one.
             if (seq != bad_seq_) {
                 bad_seq_ = (std::uint32_t(seq) + 1) & (kSeqMod - 1);
-                return;
+                return false;
             }
             restart(seq);
         }  // else a duplicate or a reordered packet: counted below
     }
     ++received_;
+    return true;
+}
+
+void ReceiveStats::on_packet(std::uint16_t seq, std::uint32_t rtp_timestamp, long long now_ms) {
+    if (!count(seq)) return;
     // Interarrival jitter (§A.8) in timestamp units; 32-bit modular arithmetic absorbs wraps.
     const std::uint32_t arrival = std::uint32_t(std::uint64_t(now_ms) * clock_rate_ / 1000);
     const std::uint32_t transit = arrival - rtp_timestamp;

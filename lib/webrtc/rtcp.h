@@ -71,6 +71,8 @@ class ReceiveStats {
     ReceiveStats(std::uint32_t ssrc, std::uint32_t clock_rate);
 
     void on_packet(std::uint16_t seq, std::uint32_t rtp_timestamp, long long now_ms);
+    // A packet recovered by retransmission: received, but sent again late (no jitter sample).
+    void on_recovered(std::uint16_t seq) { count(seq); }
     void on_sender_report(const SenderReport& sr, long long now_ms);
 
     // The report block as of now; resets the "since last report" interval (fraction lost).
@@ -85,6 +87,8 @@ class ReceiveStats {
 
   private:
     void restart(std::uint16_t seq);
+    // Sequence bookkeeping (§A.1) and the received count; false: a stray packet, not counted.
+    bool count(std::uint16_t seq);
 
     std::uint32_t ssrc_;
     std::uint32_t clock_rate_;

@@ -182,6 +182,7 @@ void WhipSession::on_rtp(util::Bytes packet, long long now_ms) {
     const Track* video = negotiated_.video ? &*negotiated_.video : nullptr;
     const Track* audio = negotiated_.audio ? &*negotiated_.audio : nullptr;
     Kind kind;
+    bool retransmitted = false;
     if (video && p.payload_type == video->payload_type) {
         kind = Kind::Video;
         ++stats_.video_packets;
@@ -191,6 +192,7 @@ void WhipSession::on_rtp(util::Bytes packet, long long now_ms) {
         if (!original || !video_.ssrc || p.payload.size() <= 2) return;  // padding probes
         original->ssrc = *video_.ssrc;
         kind = Kind::Video;
+        retransmitted = true;
         packet = rebuild_rtp(*original);
         p = *parse_rtp(packet);
     } else if (audio && p.payload_type == audio->payload_type) {
@@ -207,7 +209,9 @@ void WhipSession::on_rtp(util::Bytes packet, long long now_ms) {
     } else if (*src.ssrc != p.ssrc) {
         restart_source(kind, p.ssrc, p.timestamp, now_ms);
     }
-    src.stats->on_packet(p.sequence, p.timestamp, now_ms);
+    // A retransmission arrives a round trip late by design: it is received, but no jitter.
+    if (retransmitted) src.stats->on_recovered(p.sequence);
+    else src.stats->on_packet(p.sequence, p.timestamp, now_ms);
     meter(p.payload.size(), now_ms);
     stats_.media_bytes += p.payload.size();
     src.reorder.push(p.sequence, std::move(packet), now_ms);

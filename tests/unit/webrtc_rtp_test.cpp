@@ -328,6 +328,29 @@ BOOST_AUTO_TEST_CASE(receive_stats_jitter_and_lsr_dlsr) {
     BOOST_CHECK_EQUAL(b.dlsr, 32768u);  // 0.5 s in 1/65536 s
 }
 
+BOOST_AUTO_TEST_CASE(receive_stats_count_a_recovered_packet_without_a_jitter_sample) {
+    // 8 kHz, 20 ms apart, on time: jitter 0. Packet 5 is lost and comes back by retransmission
+    // 300 ms late: it counts as received, and the jitter stays 0 (as a late original would not).
+    ReceiveStats stats(1, 8000), late_original(1, 8000);
+    for (int i = 0; i < 20; ++i) {
+        if (i == 5) continue;
+        stats.on_packet(std::uint16_t(i), 160u * i, 20 * i);
+        late_original.on_packet(std::uint16_t(i), 160u * i, 20 * i);
+        if (i == 15) {
+            stats.on_recovered(5);
+            late_original.on_packet(5, 160u * 5, 20 * 15);
+        }
+    }
+    BOOST_CHECK_EQUAL(stats.received(), 20u);
+    BOOST_CHECK_EQUAL(stats.lost(), 0);
+    BOOST_CHECK_EQUAL(stats.extended_highest_seq(), 19u);
+    BOOST_CHECK_EQUAL(stats.jitter(), 0u);
+    BOOST_CHECK_GT(late_original.jitter(), 100u);  // what feeding it as media would report
+    // A stray far-off sequence number is not counted, recovered or not.
+    stats.on_recovered(40000);
+    BOOST_CHECK_EQUAL(stats.received(), 20u);
+}
+
 BOOST_AUTO_TEST_CASE(receive_stats_restart_needs_two_sequential_packets) {
     ReceiveStats stats(1, 90000);
     for (std::uint16_t s = 100; s < 110; ++s) stats.on_packet(s, s * 3000u, s);
