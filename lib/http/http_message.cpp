@@ -23,4 +23,10 @@ Response error_response(int status, std::string_view reason) {
     return r;
 }
 
+Response method_not_allowed(std::string_view allow) {
+    Response r = error_response(405, "method not allowed; allowed: " + std::string(allow));
+    r.headers.emplace_back("Allow", std::string(allow));
+    return r;
+}
+
 }  // namespace http

@@ -32,5 +32,7 @@ struct Response {
 
 // {"error": {"status": N, "reason": "..."}}
 Response error_response(int status, std::string_view reason);
+// 405 with the Allow header (a comma-separated list of methods).
+Response method_not_allowed(std::string_view allow);
 
 }  // namespace http

@@ -30,12 +30,6 @@ Response json_response(const json& j, int status = 200) {
     return r;
 }
 
-Response method_not_allowed(const char* allow) {
-    Response r = error_response(405, std::string("method not allowed; allowed: ") + allow);
-    r.headers.emplace_back("Allow", allow);
-    return r;
-}
-
 bool is_read(const Request& r) { return r.method == "GET" || r.method == "HEAD"; }
 
 // A non-negative decimal that fits; nullopt otherwise ("", "-1", "1e3", "99999999999999999999").
@@ -113,11 +107,13 @@ void Router::log_refusal(const Request& request, const std::string& reason) {
 void Router::handle_async(const Request& request, std::function<void(Response)> done) {
     auto segments = split_path(request.path);
     if (segments && WhipRoutes::owns(*segments)) return whip_.handle(request, *segments, std::move(done));
-    done(handle(request));
+    done(handle(request, segments));
 }
 
-Response Router::handle(const Request& request) {
-    auto segments = split_path(request.path);
+Response Router::handle(const Request& request) { return handle(request, split_path(request.path)); }
+
+Response Router::handle(const Request& request,
+                        const std::optional<std::vector<std::string>>& segments) {
     if (!segments) return error_response(400, "malformed path");
     Area area;
     const auto& s = *segments;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ public:
     void account(const std::string& route, double cpu_seconds);
 
 private:
+    // handle() with the path split already (split_path's answer).
+    Response handle(const Request& request, const std::optional<std::vector<std::string>>& segments);
     Response route(const Request& request, const std::vector<std::string>& segments);
     Response api(const Request& request, const std::vector<std::string>& segments);
     Response server_info() const;

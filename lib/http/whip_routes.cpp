@@ -37,11 +37,7 @@ Response with_cors(Response r) {
     return r;
 }
 
-Response not_allowed(const char* allow) {
-    Response r = error_response(405, std::string("method not allowed; allowed: ") + allow);
-    r.headers.emplace_back("Allow", allow);
-    return with_cors(r);
-}
+Response not_allowed(const char* allow) { return with_cors(method_not_allowed(allow)); }
 
 std::string bearer_token(const Request& request) {
     const std::string* auth = request.header("Authorization");
