@@ -24,6 +24,25 @@ json params_json(const url::Params& params) {
     return j;
 }
 
+json webrtc_json(const std::optional<webrtc::WhipStats>& s) {
+    if (!s) return nullptr;
+    return {{"kbps", s->kbps},
+            {"max_kbps", s->max_kbps},
+            {"datagrams_in", s->datagrams_in},
+            {"media_bytes", s->media_bytes},
+            {"video_packets", s->video_packets},
+            {"audio_packets", s->audio_packets},
+            {"rtx_packets", s->rtx_packets},
+            {"lost_packets", s->lost_packets},
+            {"nacks_sent", s->nacks_sent},
+            {"plis_sent", s->plis_sent},
+            {"dropped_frames", s->dropped_frames},
+            {"frames_out", s->frames_out},
+            {"ssrc_changes", s->ssrc_changes},
+            {"srtp_failures", s->srtp_failures},
+            {"unknown_datagrams", s->unknown_datagrams}};
+}
+
 json session_json(const server::SessionReport& r) {
     json j;
     j["id"] = r.id;
@@ -46,6 +65,7 @@ json session_json(const server::SessionReport& r) {
         j["tls"] = {{"version", r.tls_session->version}, {"cipher", r.tls_session->cipher}};
     else
         j["tls"] = r.tls ? json({{"version", nullptr}, {"cipher", nullptr}}) : json(nullptr);
+    j["webrtc"] = webrtc_json(r.webrtc);
     return j;
 }
 
@@ -77,7 +97,8 @@ json stream_json(const server::Server& srv, const server::Stream& stream,
                                                                           : r.since_ms)},
                           {"params", params_json(r.stream_params)},
                           {"flash_ver", util::json_safe(r.flash_ver)},
-                          {"tls", r.tls}};
+                          {"tls", r.tls},
+                          {"webrtc", webrtc_json(r.webrtc)}};
     } else {
         j["publisher"] = nullptr;
     }

@@ -17,6 +17,8 @@ using json = nlohmann::ordered_json;
 std::string iso_time(long long epoch_ms);
 
 json params_json(const url::Params& params);
+// A WebRTC publisher's counters; null for an RTMP session.
+json webrtc_json(const std::optional<webrtc::WhipStats>& stats);
 json session_json(const server::SessionReport& r);
 // A recording in progress (docs/http-api.md, Recording).
 json recording_json(const server::RecordingReport& r);

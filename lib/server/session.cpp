@@ -510,6 +510,7 @@ SessionReport Session::report() const {
     r.since_ms = since_ms_;
     r.tls = peer_.tls;
     if (peer_.tls) r.tls_session = io_.tls_info();
+    r.webrtc = io_.webrtc_stats();
     return r;
 }
 

@@ -14,6 +14,7 @@
 #include "server/registry.h"
 #include "server/server_stats.h"
 #include "util/bytes.h"
+#include "webrtc/whip_stats.h"
 
 namespace server {
 
@@ -42,6 +43,8 @@ public:
     virtual void finished() = 0;
     // What the TLS handshake agreed on; nullopt for plain TCP.
     virtual std::optional<net::TlsSessionInfo> tls_info() const = 0;
+    // A WebRTC publisher's counters (packets, loss, NACKs, PLIs, bitrate); nullopt for RTMP.
+    virtual std::optional<webrtc::WhipStats> webrtc_stats() const { return std::nullopt; }
 };
 
 class SessionHost {

@@ -10,6 +10,7 @@
 #include "net/tls.h"
 #include "server/stream_key.h"
 #include "url/rtmp_url.h"
+#include "webrtc/whip_stats.h"
 
 namespace server {
 
@@ -47,6 +48,7 @@ struct SessionReport {
     long long since_ms = 0;             // accepted at, ms since the epoch
     bool tls = false;                   // RTMPS
     std::optional<net::TlsSessionInfo> tls_session;  // once its TLS handshake is done
+    std::optional<webrtc::WhipStats> webrtc;          // a WebRTC (WHIP) publisher's counters
 };
 
 }  // namespace server

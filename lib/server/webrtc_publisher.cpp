@@ -301,6 +301,11 @@ void WebrtcPublisher::on_audio(util::ByteView payload, std::int64_t rtp_timestam
     }
 }
 
+std::optional<webrtc::WhipStats> WebrtcPublisher::webrtc_stats() const {
+    if (!whip_) return std::nullopt;
+    return whip_->stats();
+}
+
 void WebrtcPublisher::on_ended(const std::string& reason, bool error) {
     const auto& s = whip_->stats();
     net::LogFields fields = {{"session", std::to_string(session_->id())},

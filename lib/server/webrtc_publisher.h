@@ -73,6 +73,7 @@ class WebrtcPublisher : public SessionLink, public webrtc::WhipEvents {
     void set_reading(bool on) override;
     void set_deadline(std::optional<long long> at_ms) override;
     void finished() override;
+    std::optional<webrtc::WhipStats> webrtc_stats() const override;
     std::optional<net::TlsSessionInfo> tls_info() const override { return std::nullopt; }
 
     // WhipEvents

@@ -24,6 +24,7 @@
 #include "webrtc/srtp_context.h"
 #include "webrtc/stun_responder.h"
 #include "webrtc/transport_address.h"
+#include "webrtc/whip_stats.h"
 
 namespace webrtc {
 
@@ -46,16 +47,6 @@ class WhipEvents {
     virtual void on_audio(util::ByteView payload, std::int64_t rtp_timestamp, long long ms) = 0;
     // The session is over (timeout, DTLS failure or close, BYE); nothing more is reported.
     virtual void on_ended(const std::string& reason, bool error) = 0;
-};
-
-struct WhipStats {
-    std::uint64_t datagrams_in = 0, bytes_in = 0, media_bytes = 0;
-    std::uint64_t stun_requests = 0, stun_refused = 0, srtp_failures = 0, unknown_datagrams = 0;
-    std::uint64_t video_packets = 0, audio_packets = 0, rtx_packets = 0;
-    std::uint64_t nacks_sent = 0, plis_sent = 0, lost_packets = 0, dropped_frames = 0;
-    std::uint64_t frames_out = 0;
-    std::uint64_t ssrc_changes = 0;  // a source restarted with a new SSRC
-    int kbps = 0, max_kbps = 0;  // media bitrate over the last second, and its peak
 };
 
 class WhipSession {

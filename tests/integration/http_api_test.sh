@@ -43,6 +43,8 @@ get api/v1/streams/live/cam >"$WORK/stream.json"
 check "the stream's publisher, its params and flashVer" jq -e \
   '.publisher.session_id > 0 and .publisher.params.token == "abc" and (.publisher.flash_ver | startswith("FMLE/3.0"))' \
   "$WORK/stream.json"
+check "... an RTMP publisher has no WebRTC counters (publisher.webrtc null)" jq -e \
+  '.publisher | has("webrtc") and .webrtc == null' "$WORK/stream.json"
 read -r W H FPS < <(ffprobe -v error -select_streams v -show_entries stream=width,height,r_frame_rate -of csv=p=0 "$REF" | tr ',' ' ')
 read -r AR AC < <(ffprobe -v error -select_streams a -show_entries stream=sample_rate,channels -of csv=p=0 "$REF" | tr ',' ' ')
 check "codecs as ffprobe sees the file: h264 ${W}x$H, aac $AR Hz $AC ch" jq -e \

@@ -167,6 +167,15 @@ check "... the publisher's session has connection param token and stream param k
   "[.items[] | select(.role == \"publisher\" and .stream == \"cam\" and .connect_params.token == \"$TOKEN\" and .stream_params.k == \"v\")] | length == 1" \
   api/v1/sessions
 check "... media reaches the server" wait_for 10 media_flows A cam
+# The API counts what the browser sent: packets of both kinds, frames handed on, a bitrate.
+webrtc_counts() {
+  api A api/v1/streams/live/cam | jq -e '.publisher.webrtc | .video_packets > 0 and .audio_packets > 0
+    and .frames_out > 0 and .kbps > 0 and .media_bytes > 0 and .srtp_failures == 0' >/dev/null
+}
+check "... the API shows its WebRTC counters (packets, frames, kbps)" wait_for 5 webrtc_counts
+check "... and the same counters on its session" api_true A \
+  '[.items[] | select(.role == "publisher" and .stream == "cam") | .webrtc.video_packets > 0] == [true]' \
+  api/v1/sessions
 
 # The encoder's size follows the bandwidth estimate (640x360 up to 1280x720): read it around the
 # probe, once it stayed the same for 2 s.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "http/access.h"
+#include "http/api_json.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "server/bitrate_history.h"
@@ -179,6 +180,25 @@ BOOST_AUTO_TEST_CASE(router_answers_and_errors) {
     auto err = nlohmann::json::parse(f.get("/nope").body);
     BOOST_CHECK_EQUAL(err["error"]["status"], 404);
     BOOST_CHECK(err["error"]["reason"].is_string());
+}
+
+BOOST_AUTO_TEST_CASE(webrtc_counters_are_null_for_rtmp_and_named_for_whip) {
+    BOOST_CHECK(http::webrtc_json(std::nullopt).is_null());
+    webrtc::WhipStats s;
+    s.kbps = 1450;
+    s.video_packets = 38000;
+    s.rtx_packets = 12;
+    s.plis_sent = 31;
+    s.ssrc_changes = 1;
+    const auto j = http::webrtc_json(s);
+    BOOST_CHECK_EQUAL(j["kbps"], 1450);
+    BOOST_CHECK_EQUAL(j["video_packets"], 38000);
+    BOOST_CHECK_EQUAL(j["rtx_packets"], 12);
+    BOOST_CHECK_EQUAL(j["plis_sent"], 31);
+    BOOST_CHECK_EQUAL(j["ssrc_changes"], 1);
+    BOOST_CHECK_EQUAL(j["lost_packets"], 0);
+    // The documented fields, no more (docs/http-api.md, WebRTC).
+    BOOST_CHECK_EQUAL(j.size(), 15u);
 }
 
 BOOST_AUTO_TEST_CASE(router_lists_nothing_when_idle) {
