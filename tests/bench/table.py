@@ -12,6 +12,9 @@ import statistics
 import sys
 
 KEEP_UP = 0.96  # a run that delivered less than this share of N x the stream did not keep up
+# ... less the share of the window one write period is (what a merging server still holds when
+# the window closes), up to this much.
+MAX_PERIOD_SHARE = 0.08
 SATURATED = 0.90  # share of one core above which a process counts as CPU-bound
 
 
@@ -40,16 +43,20 @@ def figures(r):
     f["noise_pct"] = (100 * r["server_wait_ms"] / 1000 / window,
                       100 * r["load_wait_ms"] / 1000 / window)
     f["delivered_pct"] = 100 * delivered
-    if delivered < KEEP_UP:
+    # A server that writes each player every P ms delivers, in a window, up to P ms of stream
+    # less than it took in (what it holds when the window ends): that is not falling behind.
+    writes = r.get("write_calls") or 0
+    period_s = window * players / writes if writes > 0 else 0
+    keep_up = KEEP_UP - min(period_s / window, MAX_PERIOD_SHARE)
+    if delivered < keep_up:
         if cpu_s / window < SATURATED:
             return {"status": "load tool could not keep up (load tool %.0f%% of its core, "
-                              "%.0f%% of N x stream delivered)"
-                              % (f["load_pct"], f["delivered_pct"]),
+                              "%.0f%% of N x stream delivered, below %.0f%%)"
+                              % (f["load_pct"], f["delivered_pct"], 100 * keep_up),
                     "cpu_pct": f["cpu_pct"], "noise_pct": f["noise_pct"]}
         f["status"] = "server saturated: %.0f%% of N x stream delivered" % f["delivered_pct"]
     f["mbit"] = r["bytes_out"] * 8 / window / 1e6
     f["cpu_s_per_gb"] = cpu_s / (r["bytes_out"] / 1e9) if r["bytes_out"] else None
-    writes = r.get("write_calls") or 0
     f["write_kb"] = r["bytes_out"] / writes / 1024 if writes > 0 else None
     # How often each player is written, measured: the merge latency a server really runs at
     # (SRS's mw_latency also waits for more than 8 messages, so at 50 ms it writes less often).
