@@ -187,8 +187,9 @@ std::vector<Setting> settings_of(Config& c) {
         {"webrtc_udp_listen",
          "UDP address of WebRTC (WHIP) ingest, ADDR:PORT or [V6ADDR]:PORT: one port for every "
          "session (ICE-lite); empty turns WHIP off. Browsers publish with POST /whip/{app}/{name} "
-         "on the HTTP and HTTPS listeners, or from the page /publish. When the default address "
-         "cannot be bound, the server logs a warning and serves without WebRTC",
+         "on the HTTP and HTTPS listeners, or from the page /publish; with neither listener it is "
+         "not bound. When the default address cannot be bound, the server logs a warning and "
+         "serves without WebRTC",
          &c.webrtc_udp_listen},
         {"webrtc_candidates",
          "addresses announced to browsers as ICE host candidates for webrtc_udp_listen's port; "

@@ -151,7 +151,12 @@ bool Server::start(std::string& error) {
         listening_tls_on_.push_back(text);
         net::logger().info("listening for RTMPS", {{"address", text}});
     }
-    if (!config_->webrtc_udp_listen.empty()) {
+    // Offers arrive over HTTP: without an HTTP or HTTPS listener the UDP port would serve no one.
+    const bool http_served = !config_->http_listen.empty() || !config_->https_listen.empty();
+    if (!config_->webrtc_udp_listen.empty() && !http_served) {
+        net::logger().info("WebRTC (WHIP) not served: no HTTP or HTTPS listener to take offers",
+                           {{"webrtc_udp_listen", config_->webrtc_udp_listen}});
+    } else if (!config_->webrtc_udp_listen.empty()) {
         webrtc_ = std::make_unique<WebrtcIngest>(*this, base_);
         // The default address is optional (another rtmp-serve may have it); a given one is not.
         const bool optional = config_->webrtc_udp_listen == Config{}.webrtc_udp_listen;

@@ -65,6 +65,20 @@ else
 fi
 stop "$serve_pid"
 
+# --- Without an HTTP or HTTPS listener no offer can arrive: the WebRTC UDP port stays unbound.
+port=$(free_port) udp=$(free_port)
+spawn "$WORK/serve-nohttp.log" "$SERVE" --listen "127.0.0.1:$port" --http-listen "" \
+  --webrtc-udp-listen "127.0.0.1:$udp"
+serve_pid=$LAST_PID
+if wait_port "$port" 10; then
+  check "no HTTP listener: WebRTC is not served, and the log says why" \
+    grep -q 'WebRTC (WHIP) not served: no HTTP or HTTPS listener' "$WORK/serve-nohttp.log"
+  check "... its UDP port $udp is not bound" bash -c "! ss -Huln 'sport = :$udp' | grep -q ."
+else
+  not_ok "rtmp-serve without HTTP listens on 127.0.0.1:$port"
+fi
+stop "$serve_pid"
+
 # --- IPv6 loopback.
 v6_port() { (exec 3<>"/dev/tcp/::1/$1") 2>/dev/null; }
 if ! ip -6 addr show lo 2>/dev/null | grep -q '::1'; then
