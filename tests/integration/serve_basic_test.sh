@@ -59,6 +59,8 @@ in_parallel fixture_checks "${FIXTURE_NAMES[@]}"
 
 check "every publisher is still running" bash -c "kill -0 ${PUBLISHERS[*]}"
 # Players on 127.0.0.1 that read as fast as the stream comes must never be dropped from.
-check "no player was dropped from, no warning or error logged" \
-  bash -c "! grep -E ' (warn|error) ' '$SERVE_LOG' >&2"
+# The name carries the first such line: a CI log holds check names, not the server's log.
+first_warning=$(grep -m1 -E ' (warn|error) ' "$SERVE_LOG" | cut -c1-300)
+check "no player was dropped from, no warning or error logged (${first_warning:-none})" \
+  test -z "$first_warning"
 finish
