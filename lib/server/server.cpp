@@ -151,18 +151,17 @@ bool Server::start(std::string& error) {
         listening_tls_on_.push_back(text);
         net::logger().info("listening for RTMPS", {{"address", text}});
     }
+    if (config_->webrtc_udp_listen.empty()) return true;
     // Offers arrive over HTTP: without an HTTP or HTTPS listener the UDP port would serve no one.
-    const bool http_served = !config_->http_listen.empty() || !config_->https_listen.empty();
-    if (!config_->webrtc_udp_listen.empty() && !http_served) {
+    if (config_->http_listen.empty() && config_->https_listen.empty()) {
         net::logger().info("WebRTC (WHIP) not served: no HTTP or HTTPS listener to take offers",
                            {{"webrtc_udp_listen", config_->webrtc_udp_listen}});
-    } else if (!config_->webrtc_udp_listen.empty()) {
-        webrtc_ = std::make_unique<WebrtcIngest>(*this, base_);
-        // The default address is optional (another rtmp-serve may have it); a given one is not.
-        const bool optional = config_->webrtc_udp_listen == Config{}.webrtc_udp_listen;
-        if (!webrtc_->start(optional, error)) return false;
+        return true;
     }
-    return true;
+    webrtc_ = std::make_unique<WebrtcIngest>(*this, base_);
+    // The default address is optional (another rtmp-serve may have it); a given one is not.
+    const bool optional = config_->webrtc_udp_listen == Config{}.webrtc_udp_listen;
+    return webrtc_->start(optional, error);
 }
 
 bool Server::bind(const std::string& text, evconnlistener_cb callback, std::string& error) {
